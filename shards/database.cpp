@@ -1,0 +1,710 @@
+#include "shards/database.hpp"
+
+#include "shards/partition.hpp"
+#include "shards/row_converter.hpp"
+#include "shards/table_loader.hpp"
+
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace tagd {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > 128 ||
+      !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_'))
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+status bad_name(const std::string& what, const std::string& name) {
+  return status(error_code::invalid_argument,
+                what + " name '" + name +
+                    "' must be letters, digits and '_', not starting with a digit");
+}
+
+// Composite tags that `e` refers to, directly.
+void composite_refs(const expr& e, const catalog_state& state, const std::string& entity,
+                    std::vector<std::string>& out) {
+  for (const expr& child : e.children)
+    composite_refs(child, state, entity, out);
+  if (!e.tag.empty())
+    if (const tag_def* tag = state.find_tag(entity, e.tag); tag && tag->kind == tag_kind::composite)
+      out.push_back(tag->name);
+}
+
+std::string csv_quote(const std::string& key) {
+  if (key.find_first_of(",\"\r\n") == std::string::npos)
+    return key;
+  std::string quoted = "\"";
+  for (char c : key) {
+    if (c == '"')
+      quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+} // namespace
+
+database::~database() {
+  workers_.reset();
+  stores_.clear();
+  catalog_.reset();
+  if (lock_fd_ >= 0)
+    ::close(lock_fd_);
+}
+
+result<std::unique_ptr<database>> database::open(const std::string& directory,
+                                                 const database_options& options) {
+  if (!is_valid_vshard_count(options.vshards))
+    return status(error_code::invalid_argument, "vshard count " + std::to_string(options.vshards) +
+                                                    " must be a power of two between 1 and 65536");
+  std::error_code ec;
+  fs::create_directories(directory, ec);
+  if (ec)
+    return status(error_code::io_error, "cannot create " + directory + ": " + ec.message());
+  std::unique_ptr<database> db(new database());
+  db->directory_ = directory;
+  db->options_ = options;
+  std::string lock_path = directory + "/LOCK";
+  db->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (db->lock_fd_ < 0)
+    return status(error_code::io_error, "cannot open " + lock_path + ": " + std::strerror(errno));
+  if (::flock(db->lock_fd_, LOCK_EX | LOCK_NB) != 0)
+    return status(error_code::already_exists,
+                  "data directory " + directory + " is in use by another process");
+  TAGD_TRY_ASSIGN(cat, catalog::open(directory + "/catalog", options.vshards, options.no_sync));
+  db->catalog_ = std::move(cat);
+  db->vshards_ = db->catalog_->current()->vshards;
+  db->workers_ = std::make_unique<worker_pool>(options.threads);
+  if (db->catalog_->current()->entities.empty())
+    TAGD_TRY(db->define_entity("user", key_kind::u64));
+  for (const auto& [name, entity] : db->catalog_->current()->entities)
+    TAGD_TRY(db->open_entity_stores(entity));
+  TAGD_TRY(db->drop_unreferenced_storage());
+  return db;
+}
+
+status database::open_entity_stores(const entity_def& entity) {
+  std::vector<std::unique_ptr<vshard_store>> stores(vshards_);
+  lmdb_options lmdb;
+  lmdb.map_size = options_.vshard_map_size;
+  lmdb.no_sync = options_.no_sync;
+  TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    char name[32];
+    std::snprintf(name, sizeof name, "/vshard-%04zu", v);
+    TAGD_TRY_ASSIGN(store, vshard_store::open(directory_ + "/entities/" + entity.name + name,
+                                              entity.keys, lmdb));
+    stores[v] = std::move(store);
+    return status::ok();
+  }));
+  std::lock_guard lock(stores_mutex_);
+  stores_[entity.name] = std::move(stores);
+  return status::ok();
+}
+
+result<vshard_store*> database::vshard(const std::string& entity, uint32_t index) {
+  std::lock_guard lock(stores_mutex_);
+  auto it = stores_.find(entity);
+  if (it == stores_.end())
+    return status(error_code::not_found, "no entity type '" + entity + "'");
+  if (index >= it->second.size())
+    return status(error_code::invalid_argument, "no vshard " + std::to_string(index));
+  return it->second[index].get();
+}
+
+status database::drop_storage_everywhere(const std::string& entity,
+                                         const std::vector<uint32_t>& ids) {
+  if (ids.empty())
+    return status::ok();
+  return workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(store, vshard(entity, static_cast<uint32_t>(v)));
+    TAGD_TRY_ASSIGN(writer, store->write());
+    for (uint32_t id : ids)
+      TAGD_TRY(writer.drop_storage(id));
+    return writer.commit();
+  });
+}
+
+// Data of loads that never committed, or of versions dropped just before a crash.
+status database::drop_unreferenced_storage() {
+  auto state = catalog_->current();
+  std::set<uint32_t> live;
+  for (const auto& [name, table] : state->tables)
+    for (const table_version& v : table.versions)
+      live.insert(v.storage_id);
+  for (const auto& [name, entity] : state->entities) {
+    TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
+      TAGD_TRY_ASSIGN(store, vshard(name, static_cast<uint32_t>(v)));
+      TAGD_TRY_ASSIGN(stored, store->stored_storage_ids());
+      std::vector<uint32_t> dead;
+      for (uint32_t id : stored)
+        if (!live.count(id))
+          dead.push_back(id);
+      if (dead.empty())
+        return status::ok();
+      TAGD_TRY_ASSIGN(writer, store->write());
+      for (uint32_t id : dead)
+        TAGD_TRY(writer.drop_storage(id));
+      return writer.commit();
+    }));
+  }
+  return status::ok();
+}
+
+std::vector<value_dictionary*> database::dictionaries_of(const std::vector<tag_def>& tags) {
+  std::vector<value_dictionary*> dictionaries;
+  for (const tag_def& tag : tags)
+    dictionaries.push_back(tag.kind == tag_kind::enum_ || tag.kind == tag_kind::set
+                               ? &catalog_->values(tag.id)
+                               : nullptr);
+  return dictionaries;
+}
+
+// ---- catalog ----
+
+status database::define_entity(const std::string& name, key_kind keys) {
+  if (!valid_name(name))
+    return bad_name("entity type", name);
+  TAGD_TRY(catalog_->update([&](catalog_state& state) -> status {
+    if (state.entities.count(name))
+      return status(error_code::already_exists, "entity type '" + name + "' exists");
+    state.entities[name] = entity_def{name, keys};
+    return status::ok();
+  }));
+  return open_entity_stores(entity_def{name, keys});
+}
+
+status database::define_table(const table_spec& spec) {
+  if (!valid_name(spec.name))
+    return bad_name("table", spec.name);
+  if (spec.columns.empty())
+    return status(error_code::invalid_argument, "table '" + spec.name + "' maps no columns");
+  if (spec.set_separator.empty())
+    return status(error_code::invalid_argument, "the set separator must not be empty");
+  if (spec.mode == table_mode::realtime && spec.multi_row)
+    return status(error_code::invalid_argument,
+                  "a real-time table holds one row per key; multi_row needs an offline table");
+  for (const column_spec& c : spec.columns) {
+    if (!valid_name(c.tag))
+      return bad_name("tag", c.tag);
+    if (c.kind == tag_kind::composite)
+      return status(error_code::invalid_argument,
+                    "tag '" + c.tag +
+                        "': composite tags are defined on their own, not by a column");
+    if (c.kind == tag_kind::decimal &&
+        (c.precision < 1 || c.precision > 18 || c.scale > c.precision))
+      return status(error_code::invalid_argument,
+                    "tag '" + c.tag + "': DECIMAL(" + std::to_string(c.precision) + "," +
+                        std::to_string(c.scale) +
+                        ") needs 1 <= precision <= 18 and scale <= precision");
+  }
+  uint32_t live_storage = 0;
+  TAGD_TRY(catalog_->update([&](catalog_state& state) -> status {
+    if (!state.entities.count(spec.entity))
+      return status(error_code::not_found, "no entity type '" + spec.entity + "'");
+    if (state.tables.count(spec.name))
+      return status(error_code::already_exists, "table '" + spec.name + "' exists");
+    table_def table;
+    table.id = state.next_id++;
+    table.name = spec.name;
+    table.entity = spec.entity;
+    table.mode = spec.mode;
+    table.multi_row = spec.multi_row;
+    table.key_column = spec.key_column;
+    table.retention = std::max<uint32_t>(1, spec.retention);
+    table.set_separator = spec.set_separator;
+    for (const column_spec& c : spec.columns) {
+      std::string key = catalog_state::tag_key(spec.entity, c.tag);
+      if (state.tags.count(key))
+        return status(error_code::already_exists,
+                      "tag '" + c.tag + "' exists for entity type '" + spec.entity + "'");
+      tag_def tag;
+      tag.id = state.next_id++;
+      tag.name = c.tag;
+      tag.entity = spec.entity;
+      tag.kind = c.kind;
+      tag.precision = c.precision;
+      tag.scale = c.scale;
+      tag.unit = c.unit;
+      tag.table = spec.name;
+      tag.column = c.column.empty() ? c.tag : c.column;
+      state.tags[key] = tag;
+      table.tags.push_back(c.tag);
+    }
+    if (spec.mode == table_mode::realtime) {
+      // A real-time table has one live version from the start, updated in place.
+      live_storage = state.next_id++;
+      table.versions.push_back(table_version{live_storage, "live", now_seconds(), 0});
+    }
+    state.tables[spec.name] = table;
+    return status::ok();
+  }));
+  return status::ok();
+}
+
+status database::define_composite(const std::string& entity, const std::string& name,
+                                  const std::string& expression, bool materialized) {
+  if (!valid_name(name))
+    return bad_name("tag", name);
+  TAGD_TRY_ASSIGN(parsed, parse_expression(expression));
+  return catalog_->update([&](catalog_state& state) -> status {
+    std::string key = catalog_state::tag_key(entity, name);
+    auto existing = state.tags.find(key);
+    if (existing != state.tags.end() && existing->second.kind != tag_kind::composite)
+      return status(error_code::already_exists, "tag '" + name + "' exists and is not composite");
+    tag_def tag;
+    tag.id = existing != state.tags.end() ? existing->second.id : state.next_id++;
+    tag.name = name;
+    tag.entity = entity;
+    tag.kind = tag_kind::composite;
+    tag.expression = to_string(parsed);
+    tag.materialized = materialized;
+    state.tags[key] = tag;
+    // Refuse a cycle, naming its path: depth-first over composite references.
+    std::vector<std::string> path{name};
+    std::function<status(const std::string&)> visit = [&](const std::string& at) -> status {
+      const tag_def* t = state.find_tag(entity, at);
+      auto definition = parse_expression(t->expression);
+      if (!definition)
+        return definition.error();
+      std::vector<std::string> refs;
+      composite_refs(*definition, state, entity, refs);
+      for (const std::string& ref : refs) {
+        if (std::find(path.begin(), path.end(), ref) != path.end()) {
+          std::string cycle;
+          for (const std::string& p : path)
+            cycle += p + " -> ";
+          return status(error_code::invalid_argument,
+                        "composite tag '" + name + "' would form a cycle: " + cycle + ref);
+        }
+        path.push_back(ref);
+        TAGD_TRY(visit(ref));
+        path.pop_back();
+      }
+      return status::ok();
+    };
+    TAGD_TRY(visit(name));
+    // Every tag it names must exist and fit: bind it against the new state.
+    bind_options options;
+    options.now = now_seconds();
+    auto bound = bind_expression(parsed, entity, state, *catalog_, options);
+    return bound ? status::ok() : bound.error();
+  });
+}
+
+status database::define_group(const std::string& name, const std::string& entity) {
+  if (!valid_name(name))
+    return bad_name("group", name);
+  return catalog_->update([&](catalog_state& state) -> status {
+    if (!state.entities.count(entity))
+      return status(error_code::not_found, "no entity type '" + entity + "'");
+    if (state.groups.count(name))
+      return status(error_code::already_exists, "group '" + name + "' exists");
+    group_def group;
+    group.id = state.next_id++;
+    group.name = name;
+    group.entity = entity;
+    state.groups[name] = group;
+    return status::ok();
+  });
+}
+
+// ---- loads ----
+
+result<std::unique_ptr<table_loader>> database::begin_load(const std::string& table_name,
+                                                           const std::string& label) {
+  uint32_t storage_id = 0;
+  TAGD_TRY(catalog_->update([&](catalog_state& state) -> status {
+    const table_def* table = state.find_table(table_name);
+    if (!table)
+      return status(error_code::not_found, "no table '" + table_name + "'");
+    if (table->mode != table_mode::offline)
+      return status(error_code::invalid_argument,
+                    "table '" + table_name + "' is real-time: upsert rows instead of loading");
+    storage_id = state.next_id++;
+    return status::ok();
+  }));
+  auto state = catalog_->current();
+  const table_def& table = *state->find_table(table_name);
+  std::vector<tag_def> tags;
+  for (const std::string& tag : table.tags)
+    tags.push_back(*state->find_tag(table.entity, tag));
+  return std::unique_ptr<table_loader>(new table_loader(
+      *this, table, state->entities.at(table.entity), std::move(tags), storage_id, label));
+}
+
+result<import_report> database::import_files(const std::string& table, const std::string& label,
+                                             const std::vector<std::string>& files,
+                                             const import_options& options) {
+  TAGD_TRY_ASSIGN(loader, begin_load(table, label));
+  auto start = std::chrono::steady_clock::now();
+  for (const std::string& file : files)
+    TAGD_TRY(loader->add_file(file, options));
+  if (options.progress)
+    options.progress({0, 0, 0, 0, "writing"});
+  TAGD_TRY_ASSIGN(report, loader->commit());
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+// ---- queries ----
+
+result<query_plan> database::plan(const std::string& entity, const expr& e,
+                                  const query_options& o) {
+  bind_options options;
+  options.now = o.now ? *o.now : now_seconds();
+  return bind_expression(e, entity, *catalog_->current(), *catalog_, options);
+}
+
+status
+database::for_each_vshard(const query_plan& plan,
+                          const std::function<status(uint32_t, vshard_reader&, bitmap&)>& use) {
+  return workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(store, vshard(plan.entity, static_cast<uint32_t>(v)));
+    TAGD_TRY_ASSIGN(reader, store->read());
+    TAGD_TRY_ASSIGN(matches, evaluate(plan, reader));
+    return use(static_cast<uint32_t>(v), reader, matches);
+  });
+}
+
+result<uint64_t> database::estimate(const query_plan& plan) {
+  std::vector<uint64_t> counts(vshards_, 0);
+  TAGD_TRY(for_each_vshard(plan, [&](uint32_t v, vshard_reader&, bitmap& matches) {
+    counts[v] = matches.cardinality();
+    return status::ok();
+  }));
+  uint64_t total = 0;
+  for (uint64_t c : counts)
+    total += c;
+  return total;
+}
+
+result<uint64_t> database::estimate(const std::string& entity, const std::string& expression,
+                                    const query_options& options) {
+  TAGD_TRY_ASSIGN(parsed, parse_expression(expression));
+  TAGD_TRY_ASSIGN(bound, plan(entity, parsed, options));
+  return estimate(bound);
+}
+
+result<std::map<std::string, uint64_t>> database::breakdown(const std::string& entity,
+                                                            const std::string& expression,
+                                                            const std::string& tag_name,
+                                                            const query_options& options) {
+  TAGD_TRY_ASSIGN(parsed, parse_expression(expression));
+  TAGD_TRY_ASSIGN(bound, plan(entity, parsed, options));
+  auto state = catalog_->current();
+  const tag_def* tag = state->find_tag(entity, tag_name);
+  if (!tag)
+    return status(error_code::unknown_tag,
+                  "no tag '" + tag_name + "' for entity type '" + entity + "'");
+  if (tag->kind != tag_kind::enum_ && tag->kind != tag_kind::set && tag->kind != tag_kind::bool_)
+    return status(error_code::type_mismatch, "tag '" + tag_name + "' is " + to_string(tag->kind) +
+                                                 ": breakdown needs an enum, set or bool tag");
+  const table_def* table = state->find_table(tag->table);
+  uint32_t storage_id = table && !table->versions.empty() ? table->versions.back().storage_id : 0;
+  std::vector<std::map<uint32_t, uint64_t>> partial(vshards_);
+  TAGD_TRY(for_each_vshard(bound, [&](uint32_t v, vshard_reader& reader, bitmap& matches) {
+    TAGD_TRY_ASSIGN(slots, reader.value_slots(storage_id, tag->id));
+    for (uint32_t slot : slots) {
+      TAGD_TRY_ASSIGN(values, reader.bitmap_of(storage_id, tag->id, slot));
+      if (uint64_t n = roaring_bitmap_and_cardinality(values, matches.get()))
+        partial[v][slot] += n;
+    }
+    return status::ok();
+  }));
+  std::map<std::string, uint64_t> counts;
+  for (auto& per_vshard : partial)
+    for (auto& [slot, n] : per_vshard) {
+      std::string value = tag->kind == tag_kind::bool_ ? (slot ? "true" : "false")
+                                                       : catalog_->values(tag->id).value_of(slot);
+      counts[value] += n;
+    }
+  return counts;
+}
+
+result<group_version_info>
+database::store_group_version(const std::string& group_name, std::vector<bitmap> members,
+                              const std::string& expression,
+                              const std::map<std::string, uint32_t>& tables) {
+  std::lock_guard lock(group_write_mutex_);
+  auto state = catalog_->current();
+  const group_def* group = state->find_group(group_name);
+  if (!group)
+    return status(error_code::not_found, "no group '" + group_name + "'");
+  uint32_t version = group->versions.empty() ? 1 : group->versions.back().version + 1;
+  uint32_t group_id = group->id;
+  std::string entity = group->entity;
+  uint64_t count = 0;
+  for (const bitmap& b : members)
+    count += b.cardinality();
+  // Members first, then the catalog: a crash in between leaves bitmaps that the next
+  // selection of this group overwrites, never a version without members.
+  TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(store, vshard(entity, static_cast<uint32_t>(v)));
+    TAGD_TRY_ASSIGN(writer, store->write());
+    roaring_bitmap_run_optimize(members[v].get());
+    TAGD_TRY(writer.put_group(group_id, version, members[v].get()));
+    return writer.commit();
+  }));
+  TAGD_TRY(catalog_->update([&](catalog_state& next) -> status {
+    auto it = next.groups.find(group_name);
+    if (it == next.groups.end())
+      return status(error_code::not_found, "group '" + group_name + "' was dropped meanwhile");
+    group_version gv;
+    gv.version = version;
+    gv.created = now_seconds();
+    gv.count = count;
+    gv.expression = expression;
+    gv.table_versions = tables;
+    it->second.versions.push_back(gv);
+    return status::ok();
+  }));
+  return group_version_info{group_name, version, count};
+}
+
+result<group_version_info> database::select(const std::string& group_name, const query_plan& plan,
+                                            const std::string& expression) {
+  auto state = catalog_->current();
+  const group_def* group = state->find_group(group_name);
+  if (!group)
+    return status(error_code::not_found, "no group '" + group_name + "'");
+  if (group->entity != plan.entity)
+    return status(error_code::type_mismatch, "group '" + group_name + "' holds entity type '" +
+                                                 group->entity + "', the expression '" +
+                                                 plan.entity + "'");
+  std::vector<bitmap> members(vshards_);
+  TAGD_TRY(for_each_vshard(plan, [&](uint32_t v, vshard_reader&, bitmap& matches) {
+    members[v] = std::move(matches);
+    return status::ok();
+  }));
+  return store_group_version(group_name, std::move(members), expression, plan.table_versions);
+}
+
+result<group_version_info> database::select(const std::string& group_name,
+                                            const std::string& expression,
+                                            const query_options& options) {
+  auto state = catalog_->current();
+  const group_def* group = state->find_group(group_name);
+  if (!group)
+    return status(error_code::not_found, "no group '" + group_name + "'");
+  TAGD_TRY_ASSIGN(parsed, parse_expression(expression));
+  TAGD_TRY_ASSIGN(bound, plan(group->entity, parsed, options));
+  return select(group_name, bound, to_string(parsed));
+}
+
+result<std::pair<uint32_t, std::string>> database::locate_key(const std::string& entity,
+                                                              std::string_view key) const {
+  auto state = catalog_->current();
+  auto it = state->entities.find(entity);
+  if (it == state->entities.end())
+    return status(error_code::not_found, "no entity type '" + entity + "'");
+  std::pair<uint32_t, std::string> located;
+  std::string bad = parse_key(it->second.keys, key, vshards_, located.first, located.second);
+  if (!bad.empty())
+    return status(error_code::invalid_argument, bad);
+  return located;
+}
+
+result<upload_report> database::upload_group(const std::string& group_name,
+                                             const std::vector<std::string>& keys) {
+  auto state = catalog_->current();
+  const group_def* group = state->find_group(group_name);
+  if (!group)
+    return status(error_code::not_found, "no group '" + group_name + "'");
+  std::vector<std::vector<std::pair<std::string, const std::string*>>> by_vshard(vshards_);
+  for (const std::string& key : keys) {
+    TAGD_TRY_ASSIGN(located, locate_key(group->entity, key));
+    by_vshard[located.first].emplace_back(std::move(located.second), &key);
+  }
+  std::vector<bitmap> members(vshards_);
+  std::vector<std::vector<const std::string*>> unknown(vshards_);
+  TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(store, vshard(group->entity, static_cast<uint32_t>(v)));
+    TAGD_TRY_ASSIGN(reader, store->read());
+    for (auto& [stored, original] : by_vshard[v]) {
+      TAGD_TRY_ASSIGN(ordinal, reader.ordinal_of(stored));
+      if (ordinal)
+        members[v].add(*ordinal);
+      else
+        unknown[v].push_back(original);
+    }
+    return status::ok();
+  }));
+  upload_report report;
+  for (auto& list : unknown) {
+    report.unknown_keys += list.size();
+    for (const std::string* key : list)
+      if (report.unknown_sample.size() < 100)
+        report.unknown_sample.push_back(*key);
+  }
+  TAGD_TRY_ASSIGN(version, store_group_version(group_name, std::move(members), "", {}));
+  report.version = version;
+  return report;
+}
+
+result<export_report> database::export_group(const std::string& group_name,
+                                             std::optional<uint32_t> version,
+                                             const std::string& directory) {
+  auto state = catalog_->current();
+  const group_def* group = state->find_group(group_name);
+  if (!group)
+    return status(error_code::not_found, "no group '" + group_name + "'");
+  if (group->versions.empty())
+    return status(error_code::not_found, "group '" + group_name + "' has no version yet");
+  const group_version* gv = &group->versions.back();
+  if (version) {
+    auto it = std::find_if(group->versions.begin(), group->versions.end(),
+                           [&](const group_version& g) { return g.version == *version; });
+    if (it == group->versions.end())
+      return status(error_code::not_found,
+                    "group '" + group_name + "' has no version " + std::to_string(*version));
+    gv = &*it;
+  }
+  std::error_code ec;
+  fs::create_directories(directory, ec);
+  if (ec)
+    return status(error_code::io_error, "cannot create " + directory + ": " + ec.message());
+  bool u64_keys = state->entities.at(group->entity).keys == key_kind::u64;
+  export_report report;
+  report.group = group_name;
+  report.version = gv->version;
+  report.parts.resize(vshards_);
+  uint32_t group_id = group->id, group_version_number = gv->version;
+  TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(store, vshard(group->entity, static_cast<uint32_t>(v)));
+    TAGD_TRY_ASSIGN(reader, store->read());
+    TAGD_TRY_ASSIGN(members, reader.group(group_id, group_version_number));
+    char name[64];
+    std::snprintf(name, sizeof name, "part-%04zu.csv", v);
+    std::string path = directory + "/" + name;
+    std::string temporary = path + ".tmp";
+    std::string text;
+    uint64_t rows = 0;
+    roaring_uint32_iterator_t* it = roaring_create_iterator(members);
+    status failed;
+    for (; it->has_value; roaring_advance_uint32_iterator(it)) {
+      auto key = reader.key_of(it->current_value);
+      if (!key) {
+        failed = key.error();
+        break;
+      }
+      text += u64_keys ? std::to_string(decode_u64_key(*key)) : csv_quote(*key);
+      text += '\n';
+      ++rows;
+    }
+    roaring_free_uint32_iterator(it);
+    TAGD_TRY(failed);
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      out.write(text.data(), static_cast<std::streamsize>(text.size()));
+      out.flush();
+      if (!out)
+        return status(error_code::io_error, "cannot write " + temporary);
+    }
+    std::error_code rename_error;
+    fs::rename(temporary, path, rename_error);
+    if (rename_error)
+      return status(error_code::io_error,
+                    "cannot rename " + temporary + ": " + rename_error.message());
+    auto& part = report.parts[v];
+    part.path = path;
+    part.vshard = static_cast<uint32_t>(v);
+    part.rows = rows;
+    part.crc32 = static_cast<uint32_t>(
+        crc32(0L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
+    return status::ok();
+  }));
+  for (const auto& part : report.parts)
+    report.count += part.rows;
+  if (report.count != gv->count)
+    return status(error_code::corruption, "group '" + group_name + "' version " +
+                                              std::to_string(gv->version) + " exported " +
+                                              std::to_string(report.count) + " keys, but holds " +
+                                              std::to_string(gv->count));
+  return report;
+}
+
+result<std::vector<bool>> database::contains_many(const std::string& group_name,
+                                                  std::optional<uint32_t> version,
+                                                  const std::vector<std::string>& keys) {
+  auto state = catalog_->current();
+  const group_def* group = state->find_group(group_name);
+  if (!group)
+    return status(error_code::not_found, "no group '" + group_name + "'");
+  if (group->versions.empty())
+    return status(error_code::not_found, "group '" + group_name + "' has no version yet");
+  uint32_t at = version ? *version : group->versions.back().version;
+  if (version && std::none_of(group->versions.begin(), group->versions.end(),
+                              [&](const group_version& g) { return g.version == at; }))
+    return status(error_code::not_found,
+                  "group '" + group_name + "' has no version " + std::to_string(at));
+  std::vector<bool> answers(keys.size(), false);
+  std::map<uint32_t, std::vector<std::pair<std::string, size_t>>> by_vshard;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    TAGD_TRY_ASSIGN(located, locate_key(group->entity, keys[i]));
+    by_vshard[located.first].emplace_back(std::move(located.second), i);
+  }
+  for (auto& [v, list] : by_vshard) {
+    TAGD_TRY_ASSIGN(store, vshard(group->entity, v));
+    TAGD_TRY_ASSIGN(reader, store->read());
+    TAGD_TRY_ASSIGN(members, reader.group(group->id, at));
+    for (auto& [stored, index] : list) {
+      TAGD_TRY_ASSIGN(ordinal, reader.ordinal_of(stored));
+      answers[index] = ordinal && roaring_bitmap_contains(members, *ordinal);
+    }
+  }
+  return answers;
+}
+
+result<bool> database::contains(const std::string& group, std::optional<uint32_t> version,
+                                const std::string& key) {
+  TAGD_TRY_ASSIGN(answers, contains_many(group, version, {key}));
+  return bool(answers[0]);
+}
+
+result<std::vector<std::string>> database::groups_of(const std::string& entity,
+                                                     const std::string& key) {
+  auto state = catalog_->current();
+  TAGD_TRY_ASSIGN(located, locate_key(entity, key));
+  TAGD_TRY_ASSIGN(store, vshard(entity, located.first));
+  TAGD_TRY_ASSIGN(reader, store->read());
+  TAGD_TRY_ASSIGN(ordinal, reader.ordinal_of(located.second));
+  std::vector<std::string> names;
+  if (!ordinal)
+    return names;
+  for (const auto& [name, group] : state->groups) {
+    if (group.entity != entity || group.versions.empty())
+      continue;
+    TAGD_TRY_ASSIGN(members, reader.group(group.id, group.versions.back().version));
+    if (roaring_bitmap_contains(members, *ordinal))
+      names.push_back(name);
+  }
+  return names;
+}
+
+} // namespace tagd

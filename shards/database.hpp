@@ -1,0 +1,220 @@
+#pragma once
+// A data directory: the catalog plus, per entity type, one vshard_store per vshard
+// (<data>/entities/<entity>/vshard-NNNN). Operations here run over all vshards of the directory;
+// the per-vshard pieces (vshard_store, evaluate) are what actors will call one vshard at a time.
+
+#include "shards/catalog.hpp"
+#include "shards/csv_reader.hpp"
+#include "shards/evaluator.hpp"
+#include "shards/expression.hpp"
+#include "shards/query_plan.hpp"
+#include "shards/vshard_store.hpp"
+#include "shards/worker_pool.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tagd {
+
+struct database_options {
+  uint32_t vshards = 16; // for a new data directory; an existing one keeps its own
+  bool no_sync = false;  // see lmdb_options::no_sync
+  size_t vshard_map_size = size_t{64} << 30;
+  unsigned threads = 2; // worker threads for imports and queries
+};
+
+struct column_spec {
+  std::string tag;
+  std::string column; // header name, or "#N" for the 1-based position N; empty: same as tag
+  tag_kind kind = tag_kind::enum_;
+  uint32_t precision = 18;
+  uint32_t scale = 0;
+  time_unit unit = time_unit::date;
+};
+
+struct table_spec {
+  std::string name;
+  std::string entity = "user";
+  table_mode mode = table_mode::offline;
+  bool multi_row = false;
+  std::string key_column = "#1";
+  std::vector<column_spec> columns;
+  uint32_t retention = 2;
+  std::string set_separator = ";";
+};
+
+struct rejected_row {
+  std::string file;
+  uint64_t line = 0;
+  std::string reason;
+};
+
+struct import_progress {
+  uint64_t rows = 0;
+  uint64_t bytes = 0;       // of the input consumed so far
+  uint64_t total_bytes = 0; // of all input files
+  double seconds = 0;
+  const char* phase = ""; // "reading" or "writing"
+};
+
+struct import_options {
+  csv_options csv;
+  bool header = true;              // the first record names the columns
+  std::string null_marker = "\\N"; // an unquoted field equal to it is NULL
+  bool empty_is_null = true;       // an unquoted empty field is NULL
+  uint64_t max_rejected = 1000;    // past this many rejected rows the load aborts
+  size_t max_reported = 100;       // rejected rows kept in the report
+  std::function<void(const import_progress&)> progress;
+};
+
+struct import_report {
+  std::string table;
+  std::string label;
+  uint32_t storage_id = 0;
+  uint64_t rows_read = 0;
+  uint64_t rows_loaded = 0;
+  uint64_t keys = 0;
+  uint64_t rejected_count = 0;
+  std::vector<rejected_row> rejected; // the first max_reported
+  double seconds = 0;
+};
+
+struct query_options {
+  std::optional<int64_t> now; // default: the system clock
+};
+
+struct group_version_info {
+  std::string group;
+  uint32_t version = 0;
+  uint64_t count = 0;
+};
+
+struct export_report {
+  std::string group;
+  uint32_t version = 0;
+  uint64_t count = 0;
+  struct part {
+    std::string path;
+    uint32_t vshard = 0;
+    uint64_t rows = 0;
+    uint32_t crc32 = 0;
+  };
+  std::vector<part> parts;
+};
+
+struct upload_report {
+  group_version_info version;
+  uint64_t unknown_keys = 0;
+  std::vector<std::string> unknown_sample; // up to 100
+};
+
+class table_loader;
+
+struct realtime_row {
+  std::string key;
+  std::vector<std::optional<std::string>> fields;
+};
+
+class database {
+ public:
+  static result<std::unique_ptr<database>> open(const std::string& directory,
+                                                const database_options& options);
+  ~database();
+
+  // ---- catalog ----
+  status define_entity(const std::string& name, key_kind keys);
+  status define_table(const table_spec& spec);
+  status define_composite(const std::string& entity, const std::string& name,
+                          const std::string& expression, bool materialized);
+  status define_group(const std::string& name, const std::string& entity);
+  std::shared_ptr<const catalog_state> snapshot() const { return catalog_->current(); }
+  catalog& catalog_ref() { return *catalog_; }
+
+  // ---- loads ----
+  // Starts a new version of an offline table; nothing is visible until commit.
+  result<std::unique_ptr<table_loader>> begin_load(const std::string& table,
+                                                   const std::string& label);
+  // Loads files into a new version and commits it.
+  result<import_report> import_files(const std::string& table, const std::string& label,
+                                     const std::vector<std::string>& files,
+                                     const import_options& options);
+
+  // ---- real-time tables ----
+  // Inserts or replaces rows (a key and one field per tag in the table's order, nullopt for
+  // NULL); visible at once and durable when it returns. A bad row rejects the whole call
+  // (BAD_ROW, naming the row) before anything is written.
+  status upsert(const std::string& table, const std::vector<realtime_row>& rows);
+  // Removes the rows of these keys; keys without a row are ignored. Returns how many went.
+  result<uint64_t> remove(const std::string& table, const std::vector<std::string>& keys);
+
+  // ---- queries ----
+  result<query_plan> plan(const std::string& entity, const expr& e, const query_options& o);
+  result<uint64_t> estimate(const std::string& entity, const std::string& expression,
+                            const query_options& options = {});
+  result<uint64_t> estimate(const query_plan& plan);
+  // Counts per value of an enum, set or bool tag among the matches (values with a count > 0).
+  result<std::map<std::string, uint64_t>> breakdown(const std::string& entity,
+                                                    const std::string& expression,
+                                                    const std::string& tag,
+                                                    const query_options& options = {});
+  result<group_version_info> select(const std::string& group, const std::string& expression,
+                                    const query_options& options = {});
+  // Selects exactly what `plan` saw (the table versions it names), e.g. a plan estimated earlier.
+  result<group_version_info> select(const std::string& group, const query_plan& plan,
+                                    const std::string& expression);
+  result<upload_report> upload_group(const std::string& group,
+                                     const std::vector<std::string>& keys);
+  result<export_report> export_group(const std::string& group, std::optional<uint32_t> version,
+                                     const std::string& directory);
+  result<bool> contains(const std::string& group, std::optional<uint32_t> version,
+                        const std::string& key);
+  result<std::vector<bool>> contains_many(const std::string& group, std::optional<uint32_t> version,
+                                          const std::vector<std::string>& keys);
+  // Every group (at its latest version) holding the key.
+  result<std::vector<std::string>> groups_of(const std::string& entity, const std::string& key);
+
+  // ---- per vshard ----
+  uint32_t vshard_count() const { return vshards_; }
+  result<vshard_store*> vshard(const std::string& entity, uint32_t index);
+  // The vshard and stored form of a key written as text (u64 keys in decimal).
+  result<std::pair<uint32_t, std::string>> locate_key(const std::string& entity,
+                                                      std::string_view key) const;
+  worker_pool& workers() { return *workers_; }
+  // Per tag, its value dictionary (enum and set tags) or null.
+  std::vector<value_dictionary*> dictionaries_of(const std::vector<tag_def>& tags);
+  const database_options& options() const { return options_; }
+
+ private:
+  friend class table_loader;
+  database() = default;
+  status open_entity_stores(const entity_def& entity);
+  status drop_unreferenced_storage();
+  status drop_storage_everywhere(const std::string& entity, const std::vector<uint32_t>& ids);
+  result<group_version_info> store_group_version(const std::string& group,
+                                                 std::vector<bitmap> members,
+                                                 const std::string& expression,
+                                                 const std::map<std::string, uint32_t>& tables);
+  // Evaluates the plan on every vshard in parallel and hands each result to `use`.
+  struct realtime_change; // one key's new row, or its removal
+  result<uint64_t> apply_realtime(const std::string& table,
+                                  std::vector<std::vector<realtime_change>> by_vshard);
+  status for_each_vshard(const query_plan& plan,
+                         const std::function<status(uint32_t, vshard_reader&, bitmap&)>& use);
+
+  std::string directory_;
+  database_options options_;
+  uint32_t vshards_ = 0;
+  int lock_fd_ = -1;
+  std::unique_ptr<catalog> catalog_;
+  std::unique_ptr<worker_pool> workers_;
+  std::mutex stores_mutex_;
+  std::map<std::string, std::vector<std::unique_ptr<vshard_store>>> stores_;
+  std::mutex group_write_mutex_;
+};
+
+} // namespace tagd

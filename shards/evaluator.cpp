@@ -1,0 +1,266 @@
+#include "shards/evaluator.hpp"
+
+#include <algorithm>
+
+namespace tagd {
+
+namespace {
+
+class evaluator {
+ public:
+  evaluator(const query_plan& plan, vshard_reader& reader) : plan_(plan), reader_(reader) {}
+
+  // The matches of `node`, restricted to `candidates` when it is not null (a caller that will
+  // intersect with candidates anyway lets a node skip work outside them).
+  result<bitmap> eval(const plan_node& node, const roaring_bitmap_t* candidates) {
+    switch (node.type) {
+    case plan_node::kind::empty:
+      return bitmap();
+    case plan_node::kind::universe: {
+      TAGD_TRY_ASSIGN(all, universe());
+      return restrict(bitmap::copy_of(all), candidates);
+    }
+    case plan_node::kind::values_any:
+    case plan_node::kind::values_all:
+    case plan_node::kind::values_other:
+    case plan_node::kind::not_null:
+    case plan_node::kind::group:
+      return eval_stored(node, candidates);
+    case plan_node::kind::range:
+      return eval_range(node, candidates);
+    case plan_node::kind::and_:
+      return eval_and(node, candidates);
+    case plan_node::kind::or_: {
+      std::vector<bitmap> parts;
+      for (const plan_node& child : node.children) {
+        TAGD_TRY_ASSIGN(part, eval(child, candidates));
+        parts.push_back(std::move(part));
+      }
+      return union_of(parts);
+    }
+    case plan_node::kind::not_: {
+      // NOT x = universe − x; x only matters inside the universe (and the candidates).
+      TAGD_TRY_ASSIGN(all, universe());
+      bitmap scope = restrict(bitmap::copy_of(all), candidates);
+      TAGD_TRY_ASSIGN(inner, eval(node.children.at(0), scope.get()));
+      roaring_bitmap_andnot_inplace(scope.get(), inner.get());
+      return scope;
+    }
+    }
+    return status(error_code::internal, "unknown plan node");
+  }
+
+ private:
+  static bitmap restrict(bitmap b, const roaring_bitmap_t* candidates) {
+    if (candidates)
+      roaring_bitmap_and_inplace(b.get(), candidates);
+    return b;
+  }
+
+  static bitmap union_of(std::vector<bitmap>& parts) {
+    if (parts.empty())
+      return bitmap();
+    if (parts.size() == 1)
+      return std::move(parts[0]);
+    std::vector<const roaring_bitmap_t*> inputs;
+    for (const bitmap& b : parts)
+      inputs.push_back(b.get());
+    return bitmap(roaring_bitmap_or_many(inputs.size(), inputs.data()));
+  }
+
+  static bitmap union_of(const std::vector<const roaring_bitmap_t*>& inputs) {
+    if (inputs.empty())
+      return bitmap();
+    if (inputs.size() == 1)
+      return bitmap::copy_of(inputs[0]);
+    return bitmap(
+        roaring_bitmap_or_many(inputs.size(), const_cast<const roaring_bitmap_t**>(inputs.data())));
+  }
+
+  result<const roaring_bitmap_t*> universe() {
+    if (!universe_) {
+      std::vector<const roaring_bitmap_t*> present;
+      for (uint32_t storage_id : plan_.universe_storage_ids) {
+        TAGD_TRY_ASSIGN(keys, reader_.bitmap_of(storage_id, kPresentTag, 0));
+        present.push_back(keys);
+      }
+      universe_ = union_of(present);
+    }
+    return universe_->get();
+  }
+
+  result<const roaring_bitmap_t*> not_null(const plan_node& node) {
+    if (!node.ranged)
+      return reader_.bitmap_of(node.storage_id, node.tag_id, kNotNullSlot);
+    return reader_.bitmap_of(node.storage_id, node.tag_id, bsi_slot(0, kExistenceSlice));
+  }
+
+  // The stored bitmaps a leaf combines, without combining them (for sizing AND children too).
+  result<std::vector<const roaring_bitmap_t*>> inputs_of(const plan_node& node) {
+    std::vector<const roaring_bitmap_t*> inputs;
+    switch (node.type) {
+    case plan_node::kind::values_any:
+    case plan_node::kind::values_all:
+      for (uint32_t slot : node.slots) {
+        TAGD_TRY_ASSIGN(b, reader_.bitmap_of(node.storage_id, node.tag_id, slot));
+        inputs.push_back(b);
+      }
+      break;
+    case plan_node::kind::not_null: {
+      TAGD_TRY_ASSIGN(b, not_null(node));
+      inputs.push_back(b);
+      break;
+    }
+    case plan_node::kind::group: {
+      TAGD_TRY_ASSIGN(b, reader_.group(node.group_id, node.group_version));
+      inputs.push_back(b);
+      break;
+    }
+    default:
+      break;
+    }
+    return inputs;
+  }
+
+  result<bitmap> eval_stored(const plan_node& node, const roaring_bitmap_t* candidates) {
+    if (node.type == plan_node::kind::values_other) {
+      if (node.single_valued) {
+        // One value per entity: "some value not listed" = has a value − has a listed one.
+        TAGD_TRY_ASSIGN(any, not_null(node));
+        bitmap result = restrict(bitmap::copy_of(any), candidates);
+        for (uint32_t slot : node.slots) {
+          TAGD_TRY_ASSIGN(b, reader_.bitmap_of(node.storage_id, node.tag_id, slot));
+          roaring_bitmap_andnot_inplace(result.get(), b);
+        }
+        return result;
+      }
+      TAGD_TRY_ASSIGN(stored_slots, reader_.value_slots(node.storage_id, node.tag_id));
+      std::vector<const roaring_bitmap_t*> inputs;
+      for (uint32_t slot : stored_slots) {
+        if (std::binary_search(node.slots.begin(), node.slots.end(), slot))
+          continue;
+        TAGD_TRY_ASSIGN(b, reader_.bitmap_of(node.storage_id, node.tag_id, slot));
+        inputs.push_back(b);
+      }
+      return restrict(union_of(inputs), candidates);
+    }
+    TAGD_TRY_ASSIGN(inputs, inputs_of(node));
+    if (node.type == plan_node::kind::values_all) {
+      if (inputs.empty())
+        return bitmap();
+      std::sort(inputs.begin(), inputs.end(), [](auto* a, auto* b) {
+        return roaring_bitmap_get_cardinality(a) < roaring_bitmap_get_cardinality(b);
+      });
+      bitmap result(candidates ? roaring_bitmap_and(inputs[0], candidates)
+                               : roaring_bitmap_copy(inputs[0]));
+      for (size_t i = 1; i < inputs.size() && !result.empty(); ++i)
+        roaring_bitmap_and_inplace(result.get(), inputs[i]);
+      return result;
+    }
+    if (candidates && inputs.size() == 1)
+      return bitmap(roaring_bitmap_and(inputs[0], candidates));
+    return restrict(union_of(inputs), candidates);
+  }
+
+  result<bitmap> eval_range(const plan_node& node, const roaring_bitmap_t* candidates) {
+    TAGD_TRY_ASSIGN(meta, reader_.bsi(node.storage_id, node.tag_id));
+    slice_source slices = [&](uint32_t layer, uint32_t bit) {
+      return reader_.bitmap_of(node.storage_id, node.tag_id, bsi_slot(layer, bit));
+    };
+    std::vector<bitmap> parts;
+    for (const auto& [lo, hi] : node.ranges) {
+      TAGD_TRY_ASSIGN(part, bsi_range(meta, slices, lo, hi, candidates));
+      parts.push_back(std::move(part));
+    }
+    return union_of(parts);
+  }
+
+  // Children in order of cost: stored leaves by size, then other children over the candidates
+  // left so far, ranges after those, and negations last as AND-NOT.
+  result<bitmap> eval_and(const plan_node& node, const roaring_bitmap_t* candidates) {
+    struct sized {
+      const plan_node* node;
+      uint64_t size;
+    };
+    std::vector<sized> stored;
+    std::vector<const plan_node*> compound, ranges, negated;
+    for (const plan_node& child : node.children) {
+      switch (child.type) {
+      case plan_node::kind::values_any:
+      case plan_node::kind::values_all:
+      case plan_node::kind::not_null:
+      case plan_node::kind::group: {
+        TAGD_TRY_ASSIGN(inputs, inputs_of(child));
+        uint64_t size = 0;
+        for (auto* b : inputs)
+          size = child.type == plan_node::kind::values_all && size
+                     ? std::min<uint64_t>(size, roaring_bitmap_get_cardinality(b))
+                     : size + roaring_bitmap_get_cardinality(b);
+        stored.push_back({&child, size});
+        break;
+      }
+      case plan_node::kind::empty:
+        return bitmap();
+      case plan_node::kind::range:
+        ranges.push_back(&child);
+        break;
+      case plan_node::kind::not_:
+        negated.push_back(&child);
+        break;
+      default:
+        compound.push_back(&child);
+        break;
+      }
+    }
+    std::stable_sort(stored.begin(), stored.end(),
+                     [](const sized& a, const sized& b) { return a.size < b.size; });
+    std::optional<bitmap> result;
+    auto current = [&]() -> const roaring_bitmap_t* { return result ? result->get() : candidates; };
+    auto step = [&](const plan_node* child) -> status {
+      TAGD_TRY_ASSIGN(part, eval(*child, current()));
+      result = std::move(part); // eval already intersected with the current candidates
+      return status::ok();
+    };
+    for (const sized& s : stored)
+      TAGD_TRY(step(s.node));
+    for (const plan_node* child : compound)
+      TAGD_TRY(step(child));
+    for (const plan_node* child : ranges)
+      TAGD_TRY(step(child));
+    if (!negated.empty()) {
+      // NOT x is universe − x: group members outside the universe never satisfy it.
+      TAGD_TRY_ASSIGN(all, universe());
+      if (result)
+        roaring_bitmap_and_inplace(result->get(), all);
+      else
+        result = restrict(bitmap::copy_of(all), candidates);
+    }
+    for (const plan_node* child : negated) {
+      if (result->empty())
+        break;
+      TAGD_TRY_ASSIGN(inner, eval(child->children.at(0), result->get()));
+      roaring_bitmap_andnot_inplace(result->get(), inner.get());
+    }
+    return std::move(*result);
+  }
+
+  const query_plan& plan_;
+  vshard_reader& reader_;
+  std::optional<bitmap> universe_;
+};
+
+} // namespace
+
+result<bitmap> evaluate(const query_plan& plan, vshard_reader& reader) {
+  evaluator e(plan, reader);
+  return e.eval(plan.root, nullptr);
+}
+
+result<bitmap> universe_of(const query_plan& plan, vshard_reader& reader) {
+  evaluator e(plan, reader);
+  plan_node all;
+  all.type = plan_node::kind::universe;
+  return e.eval(all, nullptr);
+}
+
+} // namespace tagd

@@ -1,0 +1,366 @@
+#include "shards/query_plan.hpp"
+
+#include "shards/typed_value.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace tagd {
+
+namespace {
+
+constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+
+status mismatch(const expr& e, const std::string& what) {
+  return status(error_code::type_mismatch,
+                "column " + std::to_string(e.column) + ": tag '" + e.tag + "' " + what);
+}
+
+// A literal for a ranged tag, as floor(value) in stored units plus whether a fraction was cut.
+struct ranged_literal {
+  int64_t floor = 0;
+  bool fraction = false;
+};
+
+class binder {
+ public:
+  binder(const std::string& entity, const catalog_state& state, catalog& cat,
+         const bind_options& options, query_plan& plan)
+      : entity_(entity), state_(state), catalog_(cat), options_(options), plan_(plan) {}
+
+  result<plan_node> bind(const expr& e) {
+    switch (e.type) {
+    case expr::kind::and_:
+    case expr::kind::or_: {
+      plan_node node;
+      node.type = e.type == expr::kind::and_ ? plan_node::kind::and_ : plan_node::kind::or_;
+      for (const expr& child : e.children) {
+        TAGD_TRY_ASSIGN(bound, bind(child));
+        node.children.push_back(std::move(bound));
+      }
+      return node;
+    }
+    case expr::kind::not_: {
+      TAGD_TRY_ASSIGN(inner, bind(e.children.at(0)));
+      return negate(std::move(inner));
+    }
+    case expr::kind::group_ref:
+      return bind_group(e);
+    default:
+      break;
+    }
+    const tag_def* tag = state_.find_tag(entity_, e.tag);
+    if (!tag)
+      return status(error_code::unknown_tag, "column " + std::to_string(e.column) + ": no tag '" +
+                                                 e.tag + "' for entity type '" + entity_ + "'");
+    if (tag->kind == tag_kind::composite)
+      return bind_composite(e, *tag);
+    if (e.type == expr::kind::is_null) {
+      plan_node not_null = leaf(*tag, plan_node::kind::not_null);
+      return e.negated ? std::move(not_null) : negate(std::move(not_null));
+    }
+    if (is_ranged(tag->kind))
+      return bind_ranged(e, *tag);
+    return bind_valued(e, *tag);
+  }
+
+ private:
+  static plan_node negate(plan_node inner) {
+    plan_node node;
+    node.type = plan_node::kind::not_;
+    node.children.push_back(std::move(inner));
+    return node;
+  }
+
+  plan_node leaf(const tag_def& tag, plan_node::kind type) {
+    plan_node node;
+    node.type = type;
+    node.tag_id = tag.id;
+    node.ranged = is_ranged(tag.kind);
+    const table_def* table = state_.find_table(tag.table);
+    if (table && !table->versions.empty()) {
+      node.storage_id = table->versions.back().storage_id;
+      plan_.table_versions[table->name] = node.storage_id;
+    }
+    node.single_valued = tag.kind != tag_kind::set && table && !table->multi_row;
+    return node;
+  }
+
+  result<plan_node> bind_group(const expr& e) {
+    const group_def* group = state_.find_group(e.group);
+    if (!group)
+      return status(error_code::not_found,
+                    "column " + std::to_string(e.column) + ": no group '" + e.group + "'");
+    if (group->entity != entity_)
+      return status(error_code::type_mismatch, "column " + std::to_string(e.column) + ": group '" +
+                                                   e.group + "' holds entity type '" +
+                                                   group->entity + "', not '" + entity_ + "'");
+    if (group->versions.empty())
+      return status(error_code::not_found, "column " + std::to_string(e.column) + ": group '" +
+                                               e.group + "' has no version yet");
+    uint32_t version = group->versions.back().version;
+    if (e.group_version) {
+      auto it = std::find_if(group->versions.begin(), group->versions.end(),
+                             [&](const group_version& v) { return v.version == *e.group_version; });
+      if (it == group->versions.end())
+        return status(error_code::not_found, "column " + std::to_string(e.column) + ": group '" +
+                                                 e.group + "' has no version " +
+                                                 std::to_string(*e.group_version));
+      version = it->version;
+    }
+    plan_node node;
+    node.type = plan_node::kind::group;
+    node.group_id = group->id;
+    node.group_version = version;
+    return node;
+  }
+
+  result<plan_node> bind_composite(const expr& e, const tag_def& tag) {
+    bool want_true = true;
+    if (e.type == expr::kind::compare && (e.op == compare_op::eq || e.op == compare_op::ne) &&
+        e.values.size() == 1 && e.values[0].type == literal::kind::boolean) {
+      want_true = (e.values[0].text == "true") == (e.op == compare_op::eq);
+    } else if (e.type != expr::kind::tag_truth) {
+      return mismatch(e, "is a composite tag: use it bare or with = TRUE / = FALSE");
+    }
+    if (depth_ >= options_.max_composite_depth)
+      return status(error_code::invalid_expression,
+                    "composite tags nest deeper than " +
+                        std::to_string(options_.max_composite_depth) + " at '" + tag.name + "'");
+    TAGD_TRY_ASSIGN(definition, parse_expression(tag.expression));
+    ++depth_;
+    auto bound = bind(definition);
+    --depth_;
+    if (!bound)
+      return status(bound.error().code(),
+                    "in composite tag '" + tag.name + "': " + bound.error().message());
+    return want_true ? std::move(bound).value() : negate(std::move(bound).value());
+  }
+
+  // bool, enum and set tags: a bitmap per value.
+  result<plan_node> bind_valued(const expr& e, const tag_def& tag) {
+    auto value_id = [&](const literal& lit) -> result<std::optional<uint32_t>> {
+      if (tag.kind == tag_kind::bool_) {
+        if (lit.type != literal::kind::boolean)
+          return mismatch(e, "is bool: compare it with TRUE or FALSE");
+        return std::optional<uint32_t>(lit.text == "true" ? 1u : 0u);
+      }
+      if (lit.type != literal::kind::string)
+        return mismatch(e, std::string("is ") + to_string(tag.kind) +
+                               ": compare it with quoted strings");
+      return catalog_.values(tag.id).find(lit.text);
+    };
+    auto slots_of = [&](const std::vector<literal>& values) -> result<std::vector<uint32_t>> {
+      std::vector<uint32_t> slots;
+      for (const literal& lit : values) {
+        TAGD_TRY_ASSIGN(id, value_id(lit));
+        if (id)
+          slots.push_back(*id);
+      }
+      std::sort(slots.begin(), slots.end());
+      slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+      return slots;
+    };
+    switch (e.type) {
+    case expr::kind::tag_truth:
+      if (tag.kind != tag_kind::bool_)
+        return mismatch(e, std::string("is ") + to_string(tag.kind) +
+                               ", not bool: write a comparison");
+      {
+        plan_node node = leaf(tag, plan_node::kind::values_any);
+        node.slots = {1};
+        return node;
+      }
+    case expr::kind::compare: {
+      if (e.op != compare_op::eq && e.op != compare_op::ne)
+        return mismatch(e, std::string("is ") + to_string(tag.kind) +
+                               ": only =, !=, IN, NOT IN, HAS and IS NULL apply");
+      TAGD_TRY_ASSIGN(slots, slots_of(e.values));
+      plan_node node = leaf(tag, e.op == compare_op::eq ? plan_node::kind::values_any
+                                                        : plan_node::kind::values_other);
+      node.slots = std::move(slots);
+      return node;
+    }
+    case expr::kind::in_list: {
+      TAGD_TRY_ASSIGN(slots, slots_of(e.values));
+      plan_node node =
+          leaf(tag, e.negated ? plan_node::kind::values_other : plan_node::kind::values_any);
+      node.slots = std::move(slots);
+      return node;
+    }
+    case expr::kind::has: {
+      TAGD_TRY_ASSIGN(slots, slots_of(e.values));
+      if (e.all) {
+        // HAS ALL of a value nobody has matches nobody.
+        std::vector<literal> distinct;
+        for (const literal& lit : e.values)
+          if (std::find(distinct.begin(), distinct.end(), lit) == distinct.end())
+            distinct.push_back(lit);
+        if (slots.size() < distinct.size())
+          return plan_node{};
+      }
+      plan_node node = leaf(tag, e.all ? plan_node::kind::values_all : plan_node::kind::values_any);
+      node.slots = std::move(slots);
+      return node;
+    }
+    default:
+      return mismatch(e, std::string("is ") + to_string(tag.kind) +
+                             ": BETWEEN, <, >, and WITHIN need an int, decimal or time tag");
+    }
+  }
+
+  result<ranged_literal> ranged_value(const expr& e, const tag_def& tag, const literal& lit) {
+    ranged_literal out;
+    if (tag.kind == tag_kind::time) {
+      if (lit.type != literal::kind::string)
+        return mismatch(e, std::string("is a time (") + to_string(tag.unit) +
+                               "): compare it with a quoted date such as '2026-11-25'");
+      auto parsed = parse_time(lit.text, tag.unit);
+      if (!parsed)
+        return mismatch(e, "cannot take " + parsed.error().message());
+      out.floor = *parsed;
+      return out;
+    }
+    if (lit.type != literal::kind::number)
+      return mismatch(e, std::string("is ") + to_string(tag.kind) + ": compare it with a number");
+    uint32_t scale = tag.kind == tag_kind::decimal ? tag.scale : 0;
+    auto parsed = parse_decimal(lit.text, 18 + scale, scale, true, &out.fraction);
+    if (!parsed)
+      return mismatch(e, "cannot take " + parsed.error().message());
+    out.floor = *parsed;
+    return out;
+  }
+
+  result<plan_node> bind_ranged(const expr& e, const tag_def& tag) {
+    plan_node node = leaf(tag, plan_node::kind::range);
+    auto& ranges = node.ranges;
+    auto at_least = [](const ranged_literal& v) { // smallest stored x with x >= value
+      return v.fraction ? (v.floor == kMax ? std::optional<int64_t>() : v.floor + 1)
+                        : std::optional<int64_t>(v.floor);
+    };
+    switch (e.type) {
+    case expr::kind::compare: {
+      TAGD_TRY_ASSIGN(v, ranged_value(e, tag, e.values.at(0)));
+      switch (e.op) {
+      case compare_op::eq:
+        if (!v.fraction)
+          ranges.emplace_back(v.floor, v.floor);
+        break;
+      case compare_op::ne:
+        if (v.fraction) {
+          ranges.emplace_back(kMin, kMax);
+        } else {
+          if (v.floor > kMin)
+            ranges.emplace_back(kMin, v.floor - 1);
+          if (v.floor < kMax)
+            ranges.emplace_back(v.floor + 1, kMax);
+        }
+        break;
+      case compare_op::lt:
+        if (v.fraction)
+          ranges.emplace_back(kMin, v.floor);
+        else if (v.floor > kMin)
+          ranges.emplace_back(kMin, v.floor - 1);
+        break;
+      case compare_op::le:
+        ranges.emplace_back(kMin, v.floor);
+        break;
+      case compare_op::gt:
+        if (v.floor < kMax)
+          ranges.emplace_back(v.floor + 1, kMax);
+        break;
+      case compare_op::ge:
+        if (auto lo = at_least(v))
+          ranges.emplace_back(*lo, kMax);
+        break;
+      }
+      return node;
+    }
+    case expr::kind::between: {
+      TAGD_TRY_ASSIGN(lo, ranged_value(e, tag, e.values.at(0)));
+      TAGD_TRY_ASSIGN(hi, ranged_value(e, tag, e.values.at(1)));
+      if (auto from = at_least(lo); from && *from <= hi.floor)
+        ranges.emplace_back(*from, hi.floor);
+      return node;
+    }
+    case expr::kind::in_list: {
+      std::vector<int64_t> points;
+      for (const literal& lit : e.values) {
+        TAGD_TRY_ASSIGN(v, ranged_value(e, tag, lit));
+        if (!v.fraction)
+          points.push_back(v.floor);
+      }
+      std::sort(points.begin(), points.end());
+      points.erase(std::unique(points.begin(), points.end()), points.end());
+      if (!e.negated) {
+        for (int64_t p : points) {
+          if (!ranges.empty() && ranges.back().second != kMax && ranges.back().second + 1 == p)
+            ranges.back().second = p;
+          else
+            ranges.emplace_back(p, p);
+        }
+        return node;
+      }
+      // Some value outside the list: the gaps between the listed points.
+      int64_t next = kMin;
+      bool open = true;
+      for (int64_t p : points) {
+        if (open && p > next)
+          ranges.emplace_back(next, p - 1);
+        open = p < kMax;
+        if (open)
+          next = p + 1;
+      }
+      if (open)
+        ranges.emplace_back(next, kMax);
+      return node;
+    }
+    case expr::kind::within: {
+      if (tag.kind != tag_kind::time)
+        return mismatch(e, std::string("is ") + to_string(tag.kind) + ": WITHIN needs a time tag");
+      if (tag.unit == time_unit::date) {
+        int64_t today = options_.now >= 0 ? options_.now / 86400 : (options_.now - 86399) / 86400;
+        ranges.emplace_back(today - e.days, today);
+      } else {
+        ranges.emplace_back(options_.now - e.days * 86400, options_.now);
+      }
+      return node;
+    }
+    case expr::kind::tag_truth:
+      return mismatch(e,
+                      std::string("is ") + to_string(tag.kind) + ", not bool: write a comparison");
+    default:
+      return mismatch(e, std::string("is ") + to_string(tag.kind) +
+                             ": HAS applies to set and enum tags");
+    }
+  }
+
+  const std::string& entity_;
+  const catalog_state& state_;
+  catalog& catalog_;
+  const bind_options& options_;
+  query_plan& plan_;
+  size_t depth_ = 0;
+};
+
+} // namespace
+
+result<query_plan> bind_expression(const expr& e, const std::string& entity,
+                                   const catalog_state& state, catalog& cat,
+                                   const bind_options& options) {
+  if (!state.entities.count(entity))
+    return status(error_code::not_found, "no entity type '" + entity + "'");
+  query_plan plan;
+  plan.entity = entity;
+  plan.catalog_version = state.version;
+  for (const auto& [name, table] : state.tables)
+    if (table.entity == entity && !table.versions.empty())
+      plan.universe_storage_ids.push_back(table.versions.back().storage_id);
+  binder b(entity, state, cat, options, plan);
+  TAGD_TRY_ASSIGN(root, b.bind(e));
+  plan.root = std::move(root);
+  return plan;
+}
+
+} // namespace tagd

@@ -1,0 +1,292 @@
+#include "shards/vshard_store.hpp"
+
+#include <cstring>
+
+namespace tagd {
+
+namespace {
+
+std::string id_key(std::initializer_list<uint32_t> parts) {
+  std::string key;
+  for (uint32_t part : parts)
+    append_be32(key, part);
+  return key;
+}
+
+std::string_view ordinal_bytes(const uint32_t& ordinal) {
+  return std::string_view(reinterpret_cast<const char*>(&ordinal), sizeof ordinal);
+}
+
+using cursor_ptr = std::unique_ptr<MDB_cursor, void (*)(MDB_cursor*)>;
+result<cursor_ptr> open_cursor(const lmdb_txn& txn, MDB_dbi dbi) {
+  MDB_cursor* raw = nullptr;
+  TAGD_TRY(lmdb_status(mdb_cursor_open(txn.get(), dbi, &raw), "mdb_cursor_open"));
+  return cursor_ptr(raw, mdb_cursor_close);
+}
+
+} // namespace
+
+std::string encode_key(uint64_t key) {
+  return std::string(reinterpret_cast<const char*>(&key), sizeof key);
+}
+uint64_t decode_u64_key(std::string_view stored) {
+  uint64_t key = 0;
+  std::memcpy(&key, stored.data(), std::min(stored.size(), sizeof key));
+  return key;
+}
+
+result<std::unique_ptr<vshard_store>>
+vshard_store::open(const std::string& directory, key_kind keys, const lmdb_options& options) {
+  std::unique_ptr<vshard_store> store(new vshard_store());
+  store->directory_ = directory;
+  store->keys_ = keys;
+  TAGD_TRY_ASSIGN(env, lmdb_env::open(directory, options, true));
+  store->env_ = std::move(env);
+  TAGD_TRY_ASSIGN(txn, lmdb_txn::begin(store->env_, false));
+  unsigned key_flags = MDB_CREATE | (keys == key_kind::u64 ? MDB_INTEGERKEY : 0);
+  TAGD_TRY_ASSIGN(keys_dbi, open_dbi(txn, "keys", key_flags));
+  TAGD_TRY_ASSIGN(ordinals_dbi, open_dbi(txn, "ordinals", MDB_CREATE | MDB_INTEGERKEY));
+  TAGD_TRY_ASSIGN(bitmaps_dbi, open_dbi(txn, "bitmaps", MDB_CREATE));
+  TAGD_TRY_ASSIGN(bsi_dbi, open_dbi(txn, "bsi", MDB_CREATE));
+  TAGD_TRY_ASSIGN(rows_dbi, open_dbi(txn, "rows", MDB_CREATE));
+  TAGD_TRY_ASSIGN(groups_dbi, open_dbi(txn, "groups", MDB_CREATE));
+  TAGD_TRY(txn.commit());
+  store->keys_dbi_ = keys_dbi;
+  store->ordinals_dbi_ = ordinals_dbi;
+  store->bitmaps_dbi_ = bitmaps_dbi;
+  store->bsi_dbi_ = bsi_dbi;
+  store->rows_dbi_ = rows_dbi;
+  store->groups_dbi_ = groups_dbi;
+  return store;
+}
+
+result<vshard_reader> vshard_store::read() {
+  vshard_reader reader;
+  reader.store_ = this;
+  TAGD_TRY_ASSIGN(txn, lmdb_txn::begin(env_, true));
+  reader.txn_ = std::move(txn);
+  return reader;
+}
+
+result<vshard_writer> vshard_store::write() {
+  vshard_writer writer;
+  writer.store_ = this;
+  TAGD_TRY_ASSIGN(txn, lmdb_txn::begin(env_, false));
+  writer.txn_ = std::move(txn);
+  TAGD_TRY_ASSIGN(cursor, open_cursor(writer.txn_, ordinals_dbi_));
+  MDB_val k, v;
+  int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_LAST);
+  if (rc == MDB_SUCCESS) {
+    uint32_t last = 0;
+    std::memcpy(&last, k.mv_data, sizeof last);
+    writer.next_ordinal_ = last + 1;
+  } else if (rc != MDB_NOTFOUND) {
+    return lmdb_status(rc, "reading the last ordinal");
+  }
+  return writer;
+}
+
+result<std::set<uint32_t>> vshard_store::stored_storage_ids() {
+  TAGD_TRY_ASSIGN(txn, lmdb_txn::begin(env_, true));
+  std::set<uint32_t> ids;
+  for (MDB_dbi dbi : {bitmaps_dbi_, bsi_dbi_, rows_dbi_}) {
+    TAGD_TRY_ASSIGN(cursor, open_cursor(txn, dbi));
+    std::string seek = id_key({0});
+    for (;;) {
+      MDB_val k = to_val(seek), v;
+      int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_RANGE);
+      if (rc == MDB_NOTFOUND)
+        break;
+      TAGD_TRY(lmdb_status(rc, "listing storage ids"));
+      uint32_t id = read_be32(static_cast<const char*>(k.mv_data));
+      ids.insert(id);
+      if (id == UINT32_MAX)
+        break;
+      seek = id_key({id + 1});
+    }
+  }
+  return ids;
+}
+
+// ---- reader ----
+
+result<const roaring_bitmap_t*> vshard_reader::bitmap_of(uint32_t storage_id, uint32_t tag_id,
+                                                         uint32_t slot) {
+  auto cache_key = std::make_tuple(storage_id, tag_id, slot);
+  if (auto it = cache_.find(cache_key); it != cache_.end())
+    return it->second.get();
+  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->bitmaps_dbi_, id_key({storage_id, tag_id, slot})));
+  if (!stored)
+    return empty_bitmap();
+  TAGD_TRY_ASSIGN(frozen, frozen_bitmap::open(*stored));
+  const roaring_bitmap_t* view = frozen.get();
+  cache_.emplace(cache_key, std::move(frozen));
+  return view;
+}
+
+result<bsi_meta> vshard_reader::bsi(uint32_t storage_id, uint32_t tag_id) {
+  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->bsi_dbi_, id_key({storage_id, tag_id})));
+  bsi_meta meta;
+  if (!stored)
+    return meta;
+  if (stored->size() != 16)
+    return status(error_code::corruption, "bad bit-sliced index record");
+  std::memcpy(&meta.base, stored->data(), 8);
+  std::memcpy(&meta.bits, stored->data() + 8, 4);
+  std::memcpy(&meta.layers, stored->data() + 12, 4);
+  return meta;
+}
+
+result<std::vector<uint32_t>> vshard_reader::value_slots(uint32_t storage_id, uint32_t tag_id) {
+  TAGD_TRY_ASSIGN(cursor, open_cursor(txn_, store_->bitmaps_dbi_));
+  std::string prefix = id_key({storage_id, tag_id});
+  std::vector<uint32_t> slots;
+  MDB_val k = to_val(prefix), v;
+  for (int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_RANGE); rc == MDB_SUCCESS;
+       rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
+    std::string_view key = from_val(k);
+    if (key.size() != 12 || key.substr(0, 8) != prefix)
+      break;
+    uint32_t slot = read_be32(key.data() + 8);
+    if (slot != kNotNullSlot)
+      slots.push_back(slot);
+  }
+  return slots;
+}
+
+result<const roaring_bitmap_t*> vshard_reader::group(uint32_t group_id, uint32_t version) {
+  auto cache_key = std::make_pair(group_id, version);
+  if (auto it = groups_.find(cache_key); it != groups_.end())
+    return it->second.get();
+  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->groups_dbi_, id_key({group_id, version})));
+  if (!stored)
+    return empty_bitmap();
+  TAGD_TRY_ASSIGN(frozen, frozen_bitmap::open(*stored));
+  const roaring_bitmap_t* view = frozen.get();
+  groups_.emplace(cache_key, std::move(frozen));
+  return view;
+}
+
+result<std::optional<uint32_t>> vshard_reader::ordinal_of(std::string_view stored_key) {
+  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->keys_dbi_, stored_key));
+  if (!stored)
+    return std::optional<uint32_t>();
+  uint32_t ordinal = 0;
+  std::memcpy(&ordinal, stored->data(), sizeof ordinal);
+  return std::optional<uint32_t>(ordinal);
+}
+
+result<std::string> vshard_reader::key_of(uint32_t ordinal) {
+  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->ordinals_dbi_, ordinal_bytes(ordinal)));
+  if (!stored)
+    return status(error_code::corruption, "ordinal " + std::to_string(ordinal) + " has no key");
+  return std::string(*stored);
+}
+
+result<std::optional<std::string>> vshard_reader::row(uint32_t storage_id, uint32_t ordinal) {
+  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->rows_dbi_, id_key({storage_id, ordinal})));
+  if (!stored)
+    return std::optional<std::string>();
+  return std::optional<std::string>(std::string(*stored));
+}
+
+// ---- writer ----
+
+status vshard_writer::resolve(const std::vector<std::string>& stored_keys, bool create,
+                              std::vector<uint32_t>& ordinals) {
+  ordinals.resize(stored_keys.size());
+  TAGD_TRY_ASSIGN(cursor, open_cursor(txn_, store_->keys_dbi_));
+  for (size_t i = 0; i < stored_keys.size(); ++i) {
+    MDB_val k = to_val(stored_keys[i]), v;
+    int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_KEY);
+    if (rc == MDB_SUCCESS) {
+      std::memcpy(&ordinals[i], v.mv_data, sizeof(uint32_t));
+      continue;
+    }
+    if (rc != MDB_NOTFOUND)
+      return lmdb_status(rc, "looking up a key");
+    if (!create) {
+      ordinals[i] = UINT32_MAX;
+      continue;
+    }
+    if (next_ordinal_ == UINT32_MAX)
+      return status(error_code::too_large,
+                    "vshard " + store_->directory_ + " has 2^32-1 keys; use more vshards");
+    uint32_t ordinal = next_ordinal_++;
+    TAGD_TRY(lmdb_put(txn_, store_->keys_dbi_, stored_keys[i], ordinal_bytes(ordinal)));
+    TAGD_TRY(
+        lmdb_put(txn_, store_->ordinals_dbi_, ordinal_bytes(ordinal), stored_keys[i], MDB_APPEND));
+    ordinals[i] = ordinal;
+  }
+  return status::ok();
+}
+
+status vshard_writer::put_bitmap(uint32_t storage_id, uint32_t tag_id, uint32_t slot,
+                                 const roaring_bitmap_t* bits) {
+  std::string key = id_key({storage_id, tag_id, slot});
+  if (roaring_bitmap_is_empty(bits))
+    return lmdb_del(txn_, store_->bitmaps_dbi_, key);
+  return lmdb_put(txn_, store_->bitmaps_dbi_, key, freeze(bits));
+}
+
+status vshard_writer::put_bsi_meta(uint32_t storage_id, uint32_t tag_id, const bsi_meta& meta) {
+  char record[16];
+  std::memcpy(record, &meta.base, 8);
+  std::memcpy(record + 8, &meta.bits, 4);
+  std::memcpy(record + 12, &meta.layers, 4);
+  return lmdb_put(txn_, store_->bsi_dbi_, id_key({storage_id, tag_id}),
+                  std::string_view(record, sizeof record));
+}
+
+result<bitmap> vshard_writer::load_bitmap(uint32_t storage_id, uint32_t tag_id, uint32_t slot) {
+  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->bitmaps_dbi_, id_key({storage_id, tag_id, slot})));
+  if (!stored)
+    return bitmap();
+  TAGD_TRY_ASSIGN(frozen, frozen_bitmap::open(*stored));
+  return bitmap::copy_of(frozen.get());
+}
+
+result<std::optional<std::string>> vshard_writer::row(uint32_t storage_id, uint32_t ordinal) {
+  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->rows_dbi_, id_key({storage_id, ordinal})));
+  if (!stored)
+    return std::optional<std::string>();
+  return std::optional<std::string>(std::string(*stored));
+}
+
+status vshard_writer::put_bsi(uint32_t storage_id, uint32_t tag_id, const bsi_built& index) {
+  TAGD_TRY(put_bsi_meta(storage_id, tag_id, index.meta));
+  for (uint32_t layer = 0; layer < index.meta.layers; ++layer) {
+    TAGD_TRY(put_bitmap(storage_id, tag_id, bsi_slot(layer, kExistenceSlice),
+                        index.existence[layer].get()));
+    for (uint32_t bit = 0; bit < index.meta.bits; ++bit)
+      TAGD_TRY(
+          put_bitmap(storage_id, tag_id, bsi_slot(layer, bit), index.slices[layer][bit].get()));
+  }
+  return status::ok();
+}
+
+status vshard_writer::put_row(uint32_t storage_id, uint32_t ordinal, std::string_view encoded) {
+  return lmdb_put(txn_, store_->rows_dbi_, id_key({storage_id, ordinal}), encoded);
+}
+
+status vshard_writer::delete_row(uint32_t storage_id, uint32_t ordinal) {
+  return lmdb_del(txn_, store_->rows_dbi_, id_key({storage_id, ordinal}));
+}
+
+status vshard_writer::put_group(uint32_t group_id, uint32_t version,
+                                const roaring_bitmap_t* members) {
+  return lmdb_put(txn_, store_->groups_dbi_, id_key({group_id, version}), freeze(members));
+}
+
+status vshard_writer::drop_storage(uint32_t storage_id) {
+  std::string prefix = id_key({storage_id});
+  TAGD_TRY(lmdb_delete_prefix(txn_, store_->bitmaps_dbi_, prefix));
+  TAGD_TRY(lmdb_delete_prefix(txn_, store_->bsi_dbi_, prefix));
+  return lmdb_delete_prefix(txn_, store_->rows_dbi_, prefix);
+}
+
+status vshard_writer::drop_group_version(uint32_t group_id, uint32_t version) {
+  return lmdb_del(txn_, store_->groups_dbi_, id_key({group_id, version}));
+}
+
+} // namespace tagd

@@ -1,0 +1,118 @@
+#pragma once
+// One vshard of one entity type: an LMDB environment in its own directory holding
+//   keys     key → ordinal            (dense 32-bit ordinals, append-only)
+//   ordinals ordinal → key
+//   bitmaps  (storage id, tag id, slot) → frozen roaring bitmap
+//   bsi      (storage id, tag id) → bsi_meta of a ranged tag
+//   rows     (storage id, ordinal) → a real-time table's current row
+//   groups   (group id, version) → frozen roaring bitmap of members
+// A storage id names one table version; everything of a version sits under its prefix, so a
+// version is dropped by deleting one key range. Readers see only storage ids that the catalog
+// names, so a half-written version is invisible. No knowledge of actors or RPC lives here.
+
+#include "shards/bit_sliced_index.hpp"
+#include "shards/bitmap.hpp"
+#include "shards/lmdb.hpp"
+#include "shards/schema.hpp"
+#include "shards/status.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+namespace tagd {
+
+// Slot numbers inside (storage id, tag id).
+inline constexpr uint32_t kNotNullSlot = 0xFFFFFFFF; // value tags: entities with any value
+inline constexpr uint32_t kPresentTag = 0xFFFFFFFF;  // tag id of a version's keys (slot 0)
+inline uint32_t bsi_slot(uint32_t layer, uint32_t bit) {
+  return (layer << 8) | bit;
+}
+
+// A key as LMDB stores it: 8 native bytes for u64 keys (MDB_INTEGERKEY), the bytes of a string.
+std::string encode_key(uint64_t key);
+uint64_t decode_u64_key(std::string_view stored);
+
+class vshard_store;
+
+// A consistent read of one vshard: one LMDB read transaction; bitmaps it hands out stay valid
+// (and are fetched once) for its lifetime. Not thread-safe; one per query per vshard.
+class vshard_reader {
+ public:
+  // The stored bitmap, or the empty bitmap when nothing is stored.
+  result<const roaring_bitmap_t*> bitmap_of(uint32_t storage_id, uint32_t tag_id, uint32_t slot);
+  result<bsi_meta> bsi(uint32_t storage_id, uint32_t tag_id);
+  // Every value slot stored for a value tag (not kNotNullSlot).
+  result<std::vector<uint32_t>> value_slots(uint32_t storage_id, uint32_t tag_id);
+  result<const roaring_bitmap_t*> group(uint32_t group_id, uint32_t version);
+  result<std::optional<uint32_t>> ordinal_of(std::string_view stored_key);
+  result<std::string> key_of(uint32_t ordinal);
+  result<std::optional<std::string>> row(uint32_t storage_id, uint32_t ordinal);
+  const lmdb_txn& txn() const { return txn_; }
+  vshard_store& store() const { return *store_; }
+
+ private:
+  friend class vshard_store;
+  vshard_store* store_ = nullptr;
+  lmdb_txn txn_;
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t>, frozen_bitmap> cache_;
+  std::map<std::pair<uint32_t, uint32_t>, frozen_bitmap> groups_;
+};
+
+// One write transaction on a vshard; aborted unless committed.
+class vshard_writer {
+ public:
+  // Ordinals of keys (stored form), adding unknown keys when `create`; an unknown key is
+  // UINT32_MAX otherwise. Faster when the keys come sorted.
+  status resolve(const std::vector<std::string>& stored_keys, bool create,
+                 std::vector<uint32_t>& ordinals);
+  status put_bitmap(uint32_t storage_id, uint32_t tag_id, uint32_t slot,
+                    const roaring_bitmap_t* bits);
+  status put_bsi(uint32_t storage_id, uint32_t tag_id, const bsi_built& index);
+  status put_bsi_meta(uint32_t storage_id, uint32_t tag_id, const bsi_meta& meta);
+  // A mutable copy of a stored bitmap (empty when absent), for read-modify-write.
+  result<bitmap> load_bitmap(uint32_t storage_id, uint32_t tag_id, uint32_t slot);
+  result<std::optional<std::string>> row(uint32_t storage_id, uint32_t ordinal);
+  status put_row(uint32_t storage_id, uint32_t ordinal, std::string_view encoded);
+  status delete_row(uint32_t storage_id, uint32_t ordinal);
+  status put_group(uint32_t group_id, uint32_t version, const roaring_bitmap_t* members);
+  status drop_storage(uint32_t storage_id);
+  status drop_group_version(uint32_t group_id, uint32_t version);
+  status commit() { return txn_.commit(); }
+  const lmdb_txn& txn() const { return txn_; }
+
+ private:
+  friend class vshard_store;
+  vshard_store* store_ = nullptr;
+  lmdb_txn txn_;
+  uint32_t next_ordinal_ = 0;
+};
+
+class vshard_store {
+ public:
+  static result<std::unique_ptr<vshard_store>> open(const std::string& directory, key_kind keys,
+                                                    const lmdb_options& options);
+  result<vshard_reader> read();
+  result<vshard_writer> write();
+  // Storage ids that have data here, for dropping those the catalog no longer names.
+  result<std::set<uint32_t>> stored_storage_ids();
+  key_kind keys() const { return keys_; }
+  const std::string& directory() const { return directory_; }
+
+ private:
+  friend class vshard_reader;
+  friend class vshard_writer;
+  vshard_store() = default;
+  std::string directory_;
+  key_kind keys_ = key_kind::u64;
+  lmdb_env env_;
+  MDB_dbi keys_dbi_ = 0, ordinals_dbi_ = 0, bitmaps_dbi_ = 0, bsi_dbi_ = 0, rows_dbi_ = 0,
+          groups_dbi_ = 0;
+};
+
+} // namespace tagd

@@ -1,0 +1,83 @@
+#include "shards/database.hpp"
+#include "shards/typed_value.hpp"
+#include "support/require.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace tagd;
+using tagd::testing::temp_dir;
+using tagd::testing::write_file;
+
+namespace {
+
+table_spec profile_table() {
+  table_spec spec;
+  spec.name = "profile";
+  spec.key_column = "uid";
+  spec.columns = {{"city", "city", tag_kind::enum_},
+                  {"age", "age", tag_kind::int_},
+                  {"vip", "vip", tag_kind::bool_},
+                  {"spend", "spend", tag_kind::decimal, 12, 2},
+                  {"interests", "interests", tag_kind::set},
+                  {"last_seen", "last_seen", tag_kind::time, 18, 0, time_unit::date}};
+  return spec;
+}
+
+const char* profile_csv = "uid,city,age,vip,spend,interests,last_seen\n"
+                          "1,Shanghai,25,true,100.50,tea;golf,2026-11-20\n"
+                          "2,Beijing,31,false,20,tea,2026-10-01\n"
+                          "3,Shanghai,19,,\\N,,\n"
+                          "4,Shenzhen,45,true,999999.99,golf;wine;tea,2026-11-24\n"
+                          "5,,,,,,\n";
+
+int64_t noon(int y, unsigned m, unsigned d) {
+  return days_from_civil(y, m, d) * 86400 + 43200;
+}
+
+} // namespace
+
+TEST_CASE("a loaded table answers estimates of every leaf kind", "[database]") {
+  temp_dir dir;
+  database_options options;
+  options.vshards = 4;
+  auto db = database::open(dir.path(), options);
+  REQUIRE_OK(db);
+  REQUIRE_STATUS_OK((*db)->define_table(profile_table()));
+  write_file(dir / "profile.csv", profile_csv);
+  auto report = (*db)->import_files("profile", "2026-11-24", {dir / "profile.csv"}, {});
+  REQUIRE_OK(report);
+  CHECK(report->rows_loaded == 5);
+  CHECK(report->keys == 5);
+  CHECK(report->rejected_count == 0);
+
+  query_options at;
+  at.now = noon(2026, 11, 25);
+  auto count = [&](const std::string& e) {
+    auto n = (*db)->estimate("user", e, at);
+    INFO(e << " -> " << (n ? std::string("ok") : n.error().to_string()));
+    REQUIRE(n.is_ok());
+    return *n;
+  };
+  CHECK(count("city = 'Shanghai'") == 2);
+  CHECK(count("city != 'Shanghai'") == 2);
+  CHECK(count("city IS NULL") == 1);
+  CHECK(count("NOT city = 'Shanghai'") == 3);
+  CHECK(count("city IN ('Beijing', 'Shenzhen', 'Nowhere')") == 2);
+  CHECK(count("age > 20") == 3);
+  CHECK(count("age BETWEEN 19 AND 31") == 3);
+  CHECK(count("age < 19") == 0);
+  CHECK(count("vip") == 2);
+  CHECK(count("vip = FALSE") == 1);
+  CHECK(count("spend >= 100.5") == 2);
+  CHECK(count("spend < 100.501") == 2);
+  CHECK(count("spend > 100.501") == 1);
+  CHECK(count("interests HAS 'tea'") == 3);
+  CHECK(count("interests HAS ALL ('tea', 'golf')") == 2);
+  CHECK(count("interests HAS ANY ('wine', 'golf')") == 2);
+  CHECK(count("last_seen WITHIN 7 DAYS") == 2);
+  CHECK(count("last_seen < '2026-11-01'") == 1);
+  CHECK(count("city = 'Shanghai' AND age > 20 OR vip = FALSE") == 2);
+  CHECK(count("NOT (age > 20)") == 2);
+  CHECK(count("age IS NULL") == 1);
+}
