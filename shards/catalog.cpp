@@ -51,7 +51,8 @@ NLOHMANN_JSON_SERIALIZE_ENUM(table_mode,
                              {{table_mode::offline, "offline"}, {table_mode::realtime, "realtime"}})
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(entity_def, name, keys)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(tag_def, id, name, entity, kind, precision, scale, unit, table,
-                                   column, expression, materialized)
+                                   column, expression, materialized, materialized_storage,
+                                   materialized_tables, materialized_groups)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(table_version, storage_id, label, created, rows)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(table_def, id, name, entity, mode, multi_row, key_column, tags,
                                    retention, set_separator, versions)

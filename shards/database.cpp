@@ -157,6 +157,9 @@ status database::drop_unreferenced_storage() {
   for (const auto& [name, table] : state->tables)
     for (const table_version& v : table.versions)
       live.insert(v.storage_id);
+  for (const auto& [key, tag] : state->tags)
+    if (tag.materialized_storage)
+      live.insert(tag.materialized_storage);
   for (const auto& [name, entity] : state->entities) {
     TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
       TAGD_TRY_ASSIGN(store, vshard(name, static_cast<uint32_t>(v)));
@@ -272,7 +275,8 @@ status database::define_composite(const std::string& entity, const std::string& 
   if (!valid_name(name))
     return bad_name("tag", name);
   TAGD_TRY_ASSIGN(parsed, parse_expression(expression));
-  return catalog_->update([&](catalog_state& state) -> status {
+  uint32_t superseded = 0; // the stored bitmap of a definition being replaced
+  TAGD_TRY(catalog_->update([&](catalog_state& state) -> status {
     std::string key = catalog_state::tag_key(entity, name);
     auto existing = state.tags.find(key);
     if (existing != state.tags.end() && existing->second.kind != tag_kind::composite)
@@ -284,6 +288,15 @@ status database::define_composite(const std::string& entity, const std::string& 
     tag.kind = tag_kind::composite;
     tag.expression = to_string(parsed);
     tag.materialized = materialized;
+    if (existing != state.tags.end()) {
+      if (existing->second.expression == tag.expression && materialized) {
+        tag.materialized_storage = existing->second.materialized_storage;
+        tag.materialized_tables = existing->second.materialized_tables;
+        tag.materialized_groups = existing->second.materialized_groups;
+      } else {
+        superseded = existing->second.materialized_storage;
+      }
+    }
     state.tags[key] = tag;
     // Refuse a cycle, naming its path: depth-first over composite references.
     std::vector<std::string> path{name};
@@ -314,7 +327,64 @@ status database::define_composite(const std::string& entity, const std::string& 
     options.now = now_seconds();
     auto bound = bind_expression(parsed, entity, state, *catalog_, options);
     return bound ? status::ok() : bound.error();
-  });
+  }));
+  if (superseded)
+    TAGD_TRY(drop_storage_everywhere(entity, {superseded}));
+  return materialized ? refresh_materialized(entity) : status::ok();
+}
+
+status database::refresh_materialized(const std::string& entity) {
+  std::lock_guard lock(materialize_mutex_);
+  // A composite over another materialized composite goes stale when the inner one is
+  // refreshed, so repeat until a round changes nothing (nesting depth is bounded).
+  for (size_t round = 0; round <= bind_options{}.max_composite_depth; ++round) {
+    auto state = catalog_->current();
+    bool changed = false;
+    for (const auto& [key, tag] : state->tags) {
+      if (tag.entity != entity || tag.kind != tag_kind::composite || !tag.materialized)
+        continue;
+      TAGD_TRY_ASSIGN(definition, parse_expression(tag.expression));
+      bind_options options;
+      options.now = now_seconds();
+      TAGD_TRY_ASSIGN(bound, bind_expression(definition, entity, *state, *catalog_, options));
+      // Real-time inputs change row by row: such a composite is always evaluated live.
+      if (bound.reads_realtime ||
+          (tag.materialized_storage != 0 && bound.table_versions == tag.materialized_tables &&
+           bound.group_versions == tag.materialized_groups))
+        continue;
+      uint32_t storage_id = 0;
+      TAGD_TRY(catalog_->update([&](catalog_state& next) {
+        storage_id = next.next_id++;
+        return status::ok();
+      }));
+      TAGD_TRY(for_each_vshard(bound, [&](uint32_t v, vshard_reader&, bitmap& matches) {
+        TAGD_TRY_ASSIGN(store, vshard(entity, v));
+        TAGD_TRY_ASSIGN(writer, store->write());
+        roaring_bitmap_run_optimize(matches.get());
+        TAGD_TRY(writer.put_bitmap(storage_id, tag.id, 0, matches.get()));
+        return writer.commit();
+      }));
+      uint32_t replaced = 0;
+      TAGD_TRY(catalog_->update([&](catalog_state& next) {
+        auto it = next.tags.find(key);
+        if (it == next.tags.end() || it->second.expression != tag.expression) {
+          replaced = storage_id; // redefined meanwhile: this result is already stale
+          return status::ok();
+        }
+        replaced = it->second.materialized_storage;
+        it->second.materialized_storage = storage_id;
+        it->second.materialized_tables = bound.table_versions;
+        it->second.materialized_groups = bound.group_versions;
+        return status::ok();
+      }));
+      if (replaced)
+        TAGD_TRY(drop_storage_everywhere(entity, {replaced}));
+      changed = true;
+    }
+    if (!changed)
+      return status::ok();
+  }
+  return status::ok();
 }
 
 status database::define_group(const std::string& name, const std::string& entity) {
@@ -484,6 +554,8 @@ database::store_group_version(const std::string& group_name, std::vector<bitmap>
     it->second.versions.push_back(gv);
     return status::ok();
   }));
+  // Best effort: a composite that stays stale is evaluated from its definition instead.
+  (void)refresh_materialized(entity);
   return group_version_info{group_name, version, count};
 }
 

@@ -132,6 +132,10 @@ class database {
   status define_composite(const std::string& entity, const std::string& name,
                           const std::string& expression, bool materialized);
   status define_group(const std::string& name, const std::string& entity);
+  // Recomputes the stored bitmap of every materialized composite tag of `entity` whose inputs
+  // (table versions, group versions) changed. Loads and selections call it; until it has run,
+  // a stale composite is evaluated from its definition, so answers are never stale.
+  status refresh_materialized(const std::string& entity);
   std::shared_ptr<const catalog_state> snapshot() const { return catalog_->current(); }
   catalog& catalog_ref() { return *catalog_; }
 
@@ -215,6 +219,7 @@ class database {
   std::mutex stores_mutex_;
   std::map<std::string, std::vector<std::unique_ptr<vshard_store>>> stores_;
   std::mutex group_write_mutex_;
+  std::recursive_mutex materialize_mutex_;
 };
 
 } // namespace tagd

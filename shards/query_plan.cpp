@@ -82,6 +82,7 @@ class binder {
     if (table && !table->versions.empty()) {
       node.storage_id = table->versions.back().storage_id;
       plan_.table_versions[table->name] = node.storage_id;
+      plan_.reads_realtime |= table->mode == table_mode::realtime;
     }
     node.single_valued = tag.kind != tag_kind::set && table && !table->multi_row;
     return node;
@@ -113,6 +114,7 @@ class binder {
     node.type = plan_node::kind::group;
     node.group_id = group->id;
     node.group_version = version;
+    plan_.group_versions[group->name] = version;
     return node;
   }
 
@@ -129,13 +131,29 @@ class binder {
                     "composite tags nest deeper than " +
                         std::to_string(options_.max_composite_depth) + " at '" + tag.name + "'");
     TAGD_TRY_ASSIGN(definition, parse_expression(tag.expression));
-    ++depth_;
-    auto bound = bind(definition);
-    --depth_;
+    // Bind the definition on its own to learn its inputs, then merge them into the plan.
+    query_plan inputs;
+    binder inner(entity_, state_, catalog_, options_, inputs);
+    inner.depth_ = depth_ + 1;
+    auto bound = inner.bind(definition);
     if (!bound)
       return status(bound.error().code(),
                     "in composite tag '" + tag.name + "': " + bound.error().message());
-    return want_true ? std::move(bound).value() : negate(std::move(bound).value());
+    plan_.table_versions.insert(inputs.table_versions.begin(), inputs.table_versions.end());
+    plan_.group_versions.insert(inputs.group_versions.begin(), inputs.group_versions.end());
+    plan_.reads_realtime |= inputs.reads_realtime;
+    plan_node node = std::move(bound).value();
+    if (tag.materialized && tag.materialized_storage != 0 && !inputs.reads_realtime &&
+        inputs.table_versions == tag.materialized_tables &&
+        inputs.group_versions == tag.materialized_groups) {
+      // The stored bitmap was computed from exactly these inputs.
+      node = plan_node{};
+      node.type = plan_node::kind::values_any;
+      node.storage_id = tag.materialized_storage;
+      node.tag_id = tag.id;
+      node.slots = {0};
+    }
+    return want_true ? std::move(node) : negate(std::move(node));
   }
 
   // bool, enum and set tags: a bitmap per value.

@@ -47,6 +47,8 @@ struct query_plan {
   uint64_t catalog_version = 0;
   std::vector<uint32_t> universe_storage_ids;
   std::map<std::string, uint32_t> table_versions; // table → storage id read
+  std::map<std::string, uint32_t> group_versions; // group → version read
+  bool reads_realtime = false;                    // some leaf reads a real-time table
 };
 
 struct bind_options {

@@ -42,6 +42,11 @@ struct tag_def {
   std::string column;     // source column: a header name, or "#N" for the 1-based position N
   std::string expression; // composite: its definition
   bool materialized = false;
+  // A materialized composite's stored bitmap (slot 0 under this storage id, 0: none yet) and
+  // the inputs it was computed from; served only while the inputs are still current.
+  uint32_t materialized_storage = 0;
+  std::map<std::string, uint32_t> materialized_tables; // table → storage id
+  std::map<std::string, uint32_t> materialized_groups; // group → version
 };
 
 struct table_version {

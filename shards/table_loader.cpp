@@ -401,6 +401,8 @@ result<import_report> table_loader::commit() {
   finished_ = true;
   // Space of dropped versions is reused by LMDB; a crash before this is cleaned up at open.
   (void)db_.drop_storage_everywhere(entity_.name, dropped);
+  // Best effort: a composite that stays stale is evaluated from its definition instead.
+  (void)db_.refresh_materialized(entity_.name);
   report.seconds = seconds_since(start);
   return report;
 }
