@@ -17,12 +17,6 @@ status mismatch(const expr& e, const std::string& what) {
                 "column " + std::to_string(e.column) + ": tag '" + e.tag + "' " + what);
 }
 
-// A literal for a ranged tag, as floor(value) in stored units plus whether a fraction was cut.
-struct ranged_literal {
-  int64_t floor = 0;
-  bool fraction = false;
-};
-
 class binder {
  public:
   binder(const std::string& entity, const catalog_state& state, catalog& cat,
@@ -228,8 +222,8 @@ class binder {
     }
   }
 
-  result<ranged_literal> ranged_value(const expr& e, const tag_def& tag, const literal& lit) {
-    ranged_literal out;
+  // A literal in the tag's stored units, exact: floor of the value and whether it had a fraction.
+  result<scaled_number> ranged_value(const expr& e, const tag_def& tag, const literal& lit) {
     if (tag.kind == tag_kind::time) {
       if (lit.type != literal::kind::string)
         return mismatch(e, std::string("is a time (") + to_string(tag.unit) +
@@ -237,60 +231,63 @@ class binder {
       auto parsed = parse_time(lit.text, tag.unit);
       if (!parsed)
         return mismatch(e, "cannot take " + parsed.error().message());
+      scaled_number out;
       out.floor = *parsed;
       return out;
     }
     if (lit.type != literal::kind::number)
       return mismatch(e, std::string("is ") + to_string(tag.kind) + ": compare it with a number");
-    uint32_t scale = tag.kind == tag_kind::decimal ? tag.scale : 0;
-    auto parsed = parse_decimal(lit.text, 18 + scale, scale, true, &out.fraction);
+    auto parsed = parse_scaled(lit.text, tag.kind == tag_kind::decimal ? tag.scale : 0);
     if (!parsed)
       return mismatch(e, "cannot take " + parsed.error().message());
-    out.floor = *parsed;
-    return out;
+    return std::move(parsed).value();
   }
 
   result<plan_node> bind_ranged(const expr& e, const tag_def& tag) {
     plan_node node = leaf(tag, plan_node::kind::range);
-    auto& ranges = node.ranges;
-    auto at_least = [](const ranged_literal& v) { // smallest stored x with x >= value
-      return v.fraction ? (v.floor == kMax ? std::optional<int64_t>() : v.floor + 1)
-                        : std::optional<int64_t>(v.floor);
+    // Bounds are 128-bit so that literals past int64 still compare exactly; a range is clipped
+    // to the stored int64 domain, dropped when nothing of it is left, merged when adjacent.
+    auto add = [&](__int128 lo, __int128 hi) {
+      lo = std::max<__int128>(lo, kMin);
+      hi = std::min<__int128>(hi, kMax);
+      if (lo > hi)
+        return;
+      if (!node.ranges.empty() && __int128{node.ranges.back().second} + 1 >= lo)
+        node.ranges.back().second =
+            static_cast<int64_t>(std::max<__int128>(hi, node.ranges.back().second));
+      else
+        node.ranges.emplace_back(static_cast<int64_t>(lo), static_cast<int64_t>(hi));
     };
+    // The smallest stored integer >= the literal, and the largest <= it.
+    auto lowest = [](const scaled_number& v) { return v.floor + (v.fraction ? 1 : 0); };
+    auto highest = [](const scaled_number& v) { return v.floor; };
     switch (e.type) {
     case expr::kind::compare: {
       TAGD_TRY_ASSIGN(v, ranged_value(e, tag, e.values.at(0)));
       switch (e.op) {
       case compare_op::eq:
         if (!v.fraction)
-          ranges.emplace_back(v.floor, v.floor);
+          add(v.floor, v.floor);
         break;
       case compare_op::ne:
         if (v.fraction) {
-          ranges.emplace_back(kMin, kMax);
+          add(kMin, kMax);
         } else {
-          if (v.floor > kMin)
-            ranges.emplace_back(kMin, v.floor - 1);
-          if (v.floor < kMax)
-            ranges.emplace_back(v.floor + 1, kMax);
+          add(kMin, v.floor - 1);
+          add(v.floor + 1, kMax);
         }
         break;
       case compare_op::lt:
-        if (v.fraction)
-          ranges.emplace_back(kMin, v.floor);
-        else if (v.floor > kMin)
-          ranges.emplace_back(kMin, v.floor - 1);
+        add(kMin, lowest(v) - 1);
         break;
       case compare_op::le:
-        ranges.emplace_back(kMin, v.floor);
+        add(kMin, highest(v));
         break;
       case compare_op::gt:
-        if (v.floor < kMax)
-          ranges.emplace_back(v.floor + 1, kMax);
+        add(highest(v) + 1, kMax);
         break;
       case compare_op::ge:
-        if (auto lo = at_least(v))
-          ranges.emplace_back(*lo, kMax);
+        add(lowest(v), kMax);
         break;
       }
       return node;
@@ -298,40 +295,30 @@ class binder {
     case expr::kind::between: {
       TAGD_TRY_ASSIGN(lo, ranged_value(e, tag, e.values.at(0)));
       TAGD_TRY_ASSIGN(hi, ranged_value(e, tag, e.values.at(1)));
-      if (auto from = at_least(lo); from && *from <= hi.floor)
-        ranges.emplace_back(*from, hi.floor);
+      add(lowest(lo), highest(hi));
       return node;
     }
     case expr::kind::in_list: {
-      std::vector<int64_t> points;
+      std::vector<__int128> points;
       for (const literal& lit : e.values) {
         TAGD_TRY_ASSIGN(v, ranged_value(e, tag, lit));
-        if (!v.fraction)
+        if (!v.fraction) // a value with a fraction equals no stored integer
           points.push_back(v.floor);
       }
       std::sort(points.begin(), points.end());
       points.erase(std::unique(points.begin(), points.end()), points.end());
       if (!e.negated) {
-        for (int64_t p : points) {
-          if (!ranges.empty() && ranges.back().second != kMax && ranges.back().second + 1 == p)
-            ranges.back().second = p;
-          else
-            ranges.emplace_back(p, p);
-        }
+        for (__int128 p : points)
+          add(p, p);
         return node;
       }
       // Some value outside the list: the gaps between the listed points.
-      int64_t next = kMin;
-      bool open = true;
-      for (int64_t p : points) {
-        if (open && p > next)
-          ranges.emplace_back(next, p - 1);
-        open = p < kMax;
-        if (open)
-          next = p + 1;
+      __int128 next = kMin;
+      for (__int128 p : points) {
+        add(next, p - 1);
+        next = std::max(next, p + 1);
       }
-      if (open)
-        ranges.emplace_back(next, kMax);
+      add(next, kMax);
       return node;
     }
     case expr::kind::within: {
@@ -339,9 +326,9 @@ class binder {
         return mismatch(e, std::string("is ") + to_string(tag.kind) + ": WITHIN needs a time tag");
       if (tag.unit == time_unit::date) {
         int64_t today = options_.now >= 0 ? options_.now / 86400 : (options_.now - 86399) / 86400;
-        ranges.emplace_back(today - e.days, today);
+        add(__int128{today} - e.days, today);
       } else {
-        ranges.emplace_back(options_.now - e.days * 86400, options_.now);
+        add(__int128{options_.now} - __int128{e.days} * 86400, options_.now);
       }
       return node;
     }

@@ -21,43 +21,20 @@ bool all_digits(std::string_view s) {
   return true;
 }
 
-// Accumulates decimal digits into an unsigned 128-bit magnitude; false on overflow past 2^64.
-bool accumulate(std::string_view digits, unsigned __int128& magnitude) {
-  for (char c : digits) {
-    magnitude = magnitude * 10 + static_cast<unsigned>(c - '0');
-    if (magnitude > std::numeric_limits<uint64_t>::max())
-      return false;
-  }
-  return true;
-}
-
-result<int64_t> signed_from(bool negative, unsigned __int128 magnitude, std::string_view text) {
-  using u128 = unsigned __int128;
-  u128 limit = negative ? u128{1} << 63 : (u128{1} << 63) - 1;
-  if (magnitude > limit)
-    return bad("number out of range", text);
-  if (negative)
-    return static_cast<int64_t>(-static_cast<__int128>(magnitude));
-  return static_cast<int64_t>(magnitude);
-}
-
 } // namespace
 
 result<int64_t> parse_int(std::string_view text) {
-  bool negative = !text.empty() && text[0] == '-';
-  std::string_view digits = text.substr(negative || (!text.empty() && text[0] == '+') ? 1 : 0);
-  if (!all_digits(digits))
+  size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  if (!all_digits(text.substr(sign)))
     return bad("not an integer:", text);
-  unsigned __int128 magnitude = 0;
-  if (!accumulate(digits, magnitude))
+  TAGD_TRY_ASSIGN(number, parse_scaled(text, 0));
+  if (number.floor > std::numeric_limits<int64_t>::max() ||
+      number.floor < std::numeric_limits<int64_t>::min())
     return bad("number out of range", text);
-  return signed_from(negative, magnitude, text);
+  return static_cast<int64_t>(number.floor);
 }
 
-result<int64_t> parse_decimal(std::string_view text, uint32_t precision, uint32_t scale,
-                              bool allow_excess_digits, bool* had_excess) {
-  if (had_excess)
-    *had_excess = false;
+result<scaled_number> parse_scaled(std::string_view text, uint32_t scale) {
   bool negative = !text.empty() && text[0] == '-';
   std::string_view body = text.substr(negative || (!text.empty() && text[0] == '+') ? 1 : 0);
   size_t point = body.find('.');
@@ -66,33 +43,39 @@ result<int64_t> parse_decimal(std::string_view text, uint32_t precision, uint32_
       point == std::string_view::npos ? std::string_view() : body.substr(point + 1);
   if (!all_digits(integer) || (point != std::string_view::npos && !all_digits(fraction)))
     return bad("not a decimal number:", text);
-  // Leading zeros do not count against the precision.
+  scaled_number out;
+  // Leading zeros do not count as digits.
   size_t first_significant = integer.find_first_not_of('0');
-  size_t integer_digits =
+  out.integer_digits =
       first_significant == std::string_view::npos ? 0 : integer.size() - first_significant;
-  if (integer_digits > precision - scale)
+  if (out.integer_digits + scale > 36)
+    return bad("number out of range", text);
+  std::string_view kept = fraction.substr(0, scale);
+  std::string_view excess = fraction.size() > scale ? fraction.substr(scale) : std::string_view();
+  out.fraction = excess.find_first_not_of('0') != std::string_view::npos;
+  __int128 magnitude = 0;
+  for (std::string_view digits : {integer, kept})
+    for (char c : digits)
+      magnitude = magnitude * 10 + (c - '0');
+  for (size_t i = kept.size(); i < scale; ++i)
+    magnitude *= 10;
+  // floor: a negative value with dropped non-zero digits rounds down, away from zero.
+  out.floor = negative ? -magnitude - (out.fraction ? 1 : 0) : magnitude;
+  return out;
+}
+
+result<int64_t> parse_decimal(std::string_view text, uint32_t precision, uint32_t scale) {
+  TAGD_TRY_ASSIGN(number, parse_scaled(text, scale));
+  if (number.integer_digits > precision - scale)
     return bad("too many integer digits for DECIMAL(" + std::to_string(precision) + "," +
                    std::to_string(scale) + "):",
                text);
-  std::string_view kept = fraction.substr(0, scale);
-  std::string_view excess = fraction.size() > scale ? fraction.substr(scale) : std::string_view();
-  bool excess_nonzero = excess.find_first_not_of('0') != std::string_view::npos;
-  if (excess_nonzero && !allow_excess_digits)
+  if (number.fraction)
     return bad("more than " + std::to_string(scale) + " decimal places:", text);
-  unsigned __int128 magnitude = 0;
-  if (!accumulate(integer, magnitude) || !accumulate(kept, magnitude))
+  if (number.floor > std::numeric_limits<int64_t>::max() ||
+      number.floor < std::numeric_limits<int64_t>::min())
     return bad("number out of range", text);
-  for (size_t i = kept.size(); i < scale; ++i) {
-    magnitude *= 10;
-    if (magnitude > std::numeric_limits<uint64_t>::max())
-      return bad("number out of range", text);
-  }
-  // floor: a negative value with dropped non-zero digits rounds down, away from zero.
-  if (negative && excess_nonzero)
-    magnitude += 1;
-  if (had_excess)
-    *had_excess = excess_nonzero;
-  return signed_from(negative, magnitude, text);
+  return static_cast<int64_t>(number.floor);
 }
 
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
@@ -199,7 +182,7 @@ std::string format_time(int64_t value, time_unit unit) {
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  char buffer[40];
+  char buffer[64];
   if (unit == time_unit::date)
     std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
   else

@@ -15,12 +15,18 @@ namespace tagd {
 // A signed decimal integer, no spaces, within int64.
 result<int64_t> parse_int(std::string_view text);
 
-// A decimal number as its value times 10^scale. With allow_excess_digits, more fraction digits
-// than `scale` are accepted and `floor` of the scaled value returned with *had_excess set when a
-// dropped digit was non-zero (for comparisons against literals); otherwise they are an error.
-// The integer part may have at most precision - scale digits.
-result<int64_t> parse_decimal(std::string_view text, uint32_t precision, uint32_t scale,
-                              bool allow_excess_digits = false, bool* had_excess = nullptr);
+// A decimal number times 10^scale, exactly, rounded down (floor) to an integer: `fraction` tells
+// whether non-zero digits past `scale` were dropped. Up to 36 significant digits; no exponent.
+struct scaled_number {
+  __int128 floor = 0;
+  bool fraction = false;
+  size_t integer_digits = 0; // significant digits before the point
+};
+result<scaled_number> parse_scaled(std::string_view text, uint32_t scale);
+
+// A DECIMAL(precision, scale) value as its value times 10^scale: at most precision - scale
+// integer digits and scale fraction digits, within int64.
+result<int64_t> parse_decimal(std::string_view text, uint32_t precision, uint32_t scale);
 
 // 'YYYY-MM-DD' for dates; 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM:SS' or 'YYYY-MM-DDTHH:MM:SS'
 // (optionally with a trailing 'Z') for timestamps, all UTC.

@@ -28,11 +28,21 @@ TEST_CASE("typed values: decimals are exact scaled integers", "[typed_value]") {
   auto excess = parse_decimal("1.234", 12, 2);
   REQUIRE_FALSE(excess.is_ok());
   CHECK(excess.error().message() == "more than 2 decimal places: '1.234'");
-  bool fraction = false;
-  CHECK(*parse_decimal("1.234", 12, 2, true, &fraction) == 123);
-  CHECK(fraction);
-  CHECK(*parse_decimal("-1.234", 12, 2, true, &fraction) == -124); // floor
-  CHECK(fraction);
+  auto scaled = parse_scaled("1.234", 2);
+  REQUIRE(scaled.is_ok());
+  CHECK(scaled->floor == 123);
+  CHECK(scaled->fraction);
+  scaled = parse_scaled("-1.234", 2);
+  CHECK(scaled->floor == -124); // floor
+  CHECK(scaled->fraction);
+  scaled = parse_scaled("-1.230", 2);
+  CHECK(scaled->floor == -123);
+  CHECK_FALSE(scaled->fraction);
+  // Literals past int64 stay exact, so comparisons against them are still answered.
+  scaled = parse_scaled("99999999999999999999", 0);
+  CHECK(scaled->floor == static_cast<__int128>(9999999999ull) * 10000000000ull + 9999999999ull);
+  CHECK_FALSE(parse_decimal("9223372036854775808", 19, 0).is_ok());
+  CHECK(*parse_decimal("9223372036854775807", 19, 0) == INT64_MAX);
   CHECK_FALSE(parse_decimal("1.", 12, 2).is_ok());
   CHECK_FALSE(parse_decimal(".5", 12, 2).is_ok());
   CHECK_FALSE(parse_decimal("1e5", 12, 2).is_ok());
