@@ -1,5 +1,6 @@
 #include "shards/vshard_store.hpp"
 
+#include <cstdlib>
 #include <cstring>
 
 namespace tagd {
@@ -110,18 +111,25 @@ result<std::set<uint32_t>> vshard_store::stored_storage_ids() {
 
 // ---- reader ----
 
+result<bitmap_pack_view*> vshard_reader::pack(uint32_t storage_id, uint32_t tag_id) {
+  auto key = std::make_pair(storage_id, tag_id);
+  if (auto it = packs_.find(key); it != packs_.end())
+    return it->second.get();
+  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->bitmaps_dbi_, id_key({storage_id, tag_id})));
+  std::unique_ptr<bitmap_pack_view> view;
+  if (stored) {
+    TAGD_TRY_ASSIGN(opened, bitmap_pack_view::open(*stored));
+    view = std::make_unique<bitmap_pack_view>(std::move(opened));
+  }
+  return packs_.emplace(key, std::move(view)).first->second.get();
+}
+
 result<const roaring_bitmap_t*> vshard_reader::bitmap_of(uint32_t storage_id, uint32_t tag_id,
                                                          uint32_t slot) {
-  auto cache_key = std::make_tuple(storage_id, tag_id, slot);
-  if (auto it = cache_.find(cache_key); it != cache_.end())
-    return it->second.get();
-  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->bitmaps_dbi_, id_key({storage_id, tag_id, slot})));
-  if (!stored)
+  TAGD_TRY_ASSIGN(found, pack(storage_id, tag_id));
+  if (!found)
     return empty_bitmap();
-  TAGD_TRY_ASSIGN(frozen, frozen_bitmap::open(*stored));
-  const roaring_bitmap_t* view = frozen.get();
-  cache_.emplace(cache_key, std::move(frozen));
-  return view;
+  return found->bitmap(slot);
 }
 
 result<bsi_meta> vshard_reader::bsi(uint32_t storage_id, uint32_t tag_id) {
@@ -138,19 +146,12 @@ result<bsi_meta> vshard_reader::bsi(uint32_t storage_id, uint32_t tag_id) {
 }
 
 result<std::vector<uint32_t>> vshard_reader::value_slots(uint32_t storage_id, uint32_t tag_id) {
-  TAGD_TRY_ASSIGN(cursor, open_cursor(txn_, store_->bitmaps_dbi_));
-  std::string prefix = id_key({storage_id, tag_id});
+  TAGD_TRY_ASSIGN(found, pack(storage_id, tag_id));
   std::vector<uint32_t> slots;
-  MDB_val k = to_val(prefix), v;
-  for (int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_RANGE); rc == MDB_SUCCESS;
-       rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
-    std::string_view key = from_val(k);
-    if (key.size() != 12 || key.substr(0, 8) != prefix)
-      break;
-    uint32_t slot = read_be32(key.data() + 8);
-    if (slot != kNotNullSlot)
-      slots.push_back(slot);
-  }
+  if (found)
+    for (uint32_t slot : found->slots())
+      if (slot != kNotNullSlot)
+        slots.push_back(slot);
   return slots;
 }
 
@@ -223,10 +224,35 @@ status vshard_writer::resolve(const std::vector<std::string>& stored_keys, bool 
 
 status vshard_writer::put_bitmap(uint32_t storage_id, uint32_t tag_id, uint32_t slot,
                                  const roaring_bitmap_t* bits) {
-  std::string key = id_key({storage_id, tag_id, slot});
+  auto& value = pending_[{storage_id, tag_id}][slot];
   if (roaring_bitmap_is_empty(bits))
-    return lmdb_del(txn_, store_->bitmaps_dbi_, key);
-  return lmdb_put(txn_, store_->bitmaps_dbi_, key, freeze(bits));
+    value.reset();
+  else
+    value = frozen_bytes(bits);
+  return status::ok();
+}
+
+status vshard_writer::commit() {
+  for (auto& [key, slots] : pending_) {
+    std::string db_key = id_key({key.first, key.second});
+    std::map<uint32_t, std::string> merged;
+    TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->bitmaps_dbi_, db_key));
+    if (stored) {
+      TAGD_TRY_ASSIGN(existing, bitmap_pack_view::open(*stored));
+      for (uint32_t slot : existing.slots())
+        if (!slots.count(slot))
+          merged.emplace(slot, std::string(existing.frozen(slot)));
+    }
+    for (auto& [slot, bytes] : slots)
+      if (bytes)
+        merged.emplace(slot, std::move(*bytes));
+    if (merged.empty())
+      TAGD_TRY(lmdb_del(txn_, store_->bitmaps_dbi_, db_key));
+    else
+      TAGD_TRY(lmdb_put(txn_, store_->bitmaps_dbi_, db_key, build_bitmap_pack(merged)));
+  }
+  pending_.clear();
+  return txn_.commit();
 }
 
 status vshard_writer::put_bsi_meta(uint32_t storage_id, uint32_t tag_id, const bsi_meta& meta) {
@@ -239,11 +265,29 @@ status vshard_writer::put_bsi_meta(uint32_t storage_id, uint32_t tag_id, const b
 }
 
 result<bitmap> vshard_writer::load_bitmap(uint32_t storage_id, uint32_t tag_id, uint32_t slot) {
-  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->bitmaps_dbi_, id_key({storage_id, tag_id, slot})));
+  auto thaw = [](std::string_view bytes) -> result<bitmap> {
+    // Through a private aligned copy: frozen views need 32-byte alignment.
+    std::unique_ptr<char, void (*)(void*)> aligned(
+        static_cast<char*>(std::aligned_alloc(32, (bytes.size() + 31) / 32 * 32)), std::free);
+    std::memcpy(aligned.get(), bytes.data(), bytes.size());
+    const roaring_bitmap_t* view = roaring_bitmap_frozen_view(aligned.get(), bytes.size());
+    if (!view)
+      return status(error_code::corruption, "stored bitmap is not a valid frozen roaring bitmap");
+    bitmap copy = bitmap::copy_of(view);
+    roaring_bitmap_free(const_cast<roaring_bitmap_t*>(view));
+    return copy;
+  };
+  if (auto pack = pending_.find({storage_id, tag_id}); pack != pending_.end())
+    if (auto it = pack->second.find(slot); it != pack->second.end())
+      return it->second ? thaw(*it->second) : result<bitmap>(bitmap());
+  TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->bitmaps_dbi_, id_key({storage_id, tag_id})));
   if (!stored)
     return bitmap();
-  TAGD_TRY_ASSIGN(frozen, frozen_bitmap::open(*stored));
-  return bitmap::copy_of(frozen.get());
+  TAGD_TRY_ASSIGN(existing, bitmap_pack_view::open(*stored));
+  std::string_view bytes = existing.frozen(slot);
+  if (bytes.empty())
+    return bitmap();
+  return thaw(bytes);
 }
 
 result<std::optional<std::string>> vshard_writer::row(uint32_t storage_id, uint32_t ordinal) {
@@ -279,6 +323,8 @@ status vshard_writer::put_group(uint32_t group_id, uint32_t version,
 }
 
 status vshard_writer::drop_storage(uint32_t storage_id) {
+  for (auto it = pending_.begin(); it != pending_.end();)
+    it = it->first.first == storage_id ? pending_.erase(it) : std::next(it);
   std::string prefix = id_key({storage_id});
   TAGD_TRY(lmdb_delete_prefix(txn_, store_->bitmaps_dbi_, prefix));
   TAGD_TRY(lmdb_delete_prefix(txn_, store_->bsi_dbi_, prefix));

@@ -2,7 +2,7 @@
 // One vshard of one entity type: an LMDB environment in its own directory holding
 //   keys     key → ordinal            (dense 32-bit ordinals, append-only)
 //   ordinals ordinal → key
-//   bitmaps  (storage id, tag id, slot) → frozen roaring bitmap
+//   bitmaps  (storage id, tag id) → a bitmap pack: every slot's bitmap (bitmap_pack.hpp)
 //   bsi      (storage id, tag id) → bsi_meta of a ranged tag
 //   rows     (storage id, ordinal) → a real-time table's current row
 //   groups   (group id, version) → frozen roaring bitmap of members
@@ -12,6 +12,7 @@
 
 #include "shards/bit_sliced_index.hpp"
 #include "shards/bitmap.hpp"
+#include "shards/bitmap_pack.hpp"
 #include "shards/lmdb.hpp"
 #include "shards/schema.hpp"
 #include "shards/status.hpp"
@@ -58,9 +59,11 @@ class vshard_reader {
 
  private:
   friend class vshard_store;
+  // The pack of (storage id, tag id), read once per reader; null when nothing is stored.
+  result<bitmap_pack_view*> pack(uint32_t storage_id, uint32_t tag_id);
   vshard_store* store_ = nullptr;
   lmdb_txn txn_;
-  std::map<std::tuple<uint32_t, uint32_t, uint32_t>, frozen_bitmap> cache_;
+  std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<bitmap_pack_view>> packs_;
   std::map<std::pair<uint32_t, uint32_t>, frozen_bitmap> groups_;
 };
 
@@ -83,7 +86,8 @@ class vshard_writer {
   status put_group(uint32_t group_id, uint32_t version, const roaring_bitmap_t* members);
   status drop_storage(uint32_t storage_id);
   status drop_group_version(uint32_t group_id, uint32_t version);
-  status commit() { return txn_.commit(); }
+  // Writes the packs of every bitmap put, then commits.
+  status commit();
   const lmdb_txn& txn() const { return txn_; }
 
  private:
@@ -91,6 +95,9 @@ class vshard_writer {
   vshard_store* store_ = nullptr;
   lmdb_txn txn_;
   uint32_t next_ordinal_ = 0;
+  // Bitmaps put in this transaction, by (storage id, tag id) and slot: frozen bytes, or
+  // nullopt for an emptied slot. Packs are rewritten once, at commit.
+  std::map<std::pair<uint32_t, uint32_t>, std::map<uint32_t, std::optional<std::string>>> pending_;
 };
 
 class vshard_store {

@@ -1,0 +1,116 @@
+#include "shards/bitmap_pack.hpp"
+
+#include "shards/bitmap.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace tagd {
+
+namespace {
+constexpr uint32_t kPackMagic = 0x31504254; // "TBP1"
+constexpr size_t kEntryBytes = 12;
+
+void put_u32(std::string& out, size_t at, uint32_t v) {
+  std::memcpy(&out[at], &v, 4);
+}
+uint32_t get_u32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+// The next offset ≡ 16 (mod 32) at or after `at`.
+size_t aligned_offset(size_t at) {
+  return at + ((48 - at % 32) % 32);
+}
+} // namespace
+
+std::string frozen_bytes(const roaring_bitmap_t* source) {
+  size_t size = roaring_bitmap_frozen_size_in_bytes(source);
+  // frozen_serialize writes through aligned stores: serialize into aligned scratch space.
+  void* scratch = std::aligned_alloc(32, (size + 31) / 32 * 32);
+  roaring_bitmap_frozen_serialize(source, static_cast<char*>(scratch));
+  std::string bytes(static_cast<const char*>(scratch), size);
+  std::free(scratch);
+  return bytes;
+}
+
+std::string build_bitmap_pack(const std::map<uint32_t, std::string>& frozen_by_slot) {
+  size_t header = 8 + kEntryBytes * frozen_by_slot.size();
+  size_t total = header;
+  for (auto& [slot, bytes] : frozen_by_slot)
+    total = aligned_offset(total) + bytes.size();
+  std::string pack(total, '\0');
+  put_u32(pack, 0, kPackMagic);
+  put_u32(pack, 4, static_cast<uint32_t>(frozen_by_slot.size()));
+  size_t entry_at = 8, data_at = header;
+  for (auto& [slot, bytes] : frozen_by_slot) {
+    data_at = aligned_offset(data_at);
+    put_u32(pack, entry_at, slot);
+    put_u32(pack, entry_at + 4, static_cast<uint32_t>(data_at));
+    put_u32(pack, entry_at + 8, static_cast<uint32_t>(bytes.size()));
+    std::memcpy(&pack[data_at], bytes.data(), bytes.size());
+    entry_at += kEntryBytes;
+    data_at += bytes.size();
+  }
+  return pack;
+}
+
+result<bitmap_pack_view> bitmap_pack_view::open(std::string_view stored) {
+  bitmap_pack_view view;
+  if (stored.size() < 8 || get_u32(stored.data()) != kPackMagic)
+    return status(error_code::corruption, "stored bitmap pack has a bad header");
+  uint32_t count = get_u32(stored.data() + 4);
+  if (8 + size_t{count} * kEntryBytes > stored.size())
+    return status(error_code::corruption, "stored bitmap pack is truncated");
+  if (reinterpret_cast<uintptr_t>(stored.data()) % 32 != 16) {
+    // Small packs live inside LMDB leaf pages at any 2-byte boundary: copy to ≡ 16 (mod 32).
+    size_t bytes = (stored.size() + 16 + 31) / 32 * 32;
+    view.copy_.reset(static_cast<char*>(std::aligned_alloc(32, bytes)));
+    std::memcpy(view.copy_.get() + 16, stored.data(), stored.size());
+    stored = std::string_view(view.copy_.get() + 16, stored.size());
+  }
+  view.bytes_ = stored;
+  view.entries_.resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const char* e = stored.data() + 8 + i * kEntryBytes;
+    view.entries_[i] = {get_u32(e), get_u32(e + 4), get_u32(e + 8)};
+    if (size_t{view.entries_[i].offset} + view.entries_[i].length > stored.size())
+      return status(error_code::corruption, "stored bitmap pack entry out of bounds");
+  }
+  return view;
+}
+
+std::vector<uint32_t> bitmap_pack_view::slots() const {
+  std::vector<uint32_t> slots;
+  for (const entry& e : entries_)
+    slots.push_back(e.slot);
+  return slots;
+}
+
+const bitmap_pack_view::entry* bitmap_pack_view::find(uint32_t slot) const {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), slot,
+                             [](const entry& e, uint32_t s) { return e.slot < s; });
+  return it != entries_.end() && it->slot == slot ? &*it : nullptr;
+}
+
+std::string_view bitmap_pack_view::frozen(uint32_t slot) const {
+  const entry* e = find(slot);
+  return e ? bytes_.substr(e->offset, e->length) : std::string_view();
+}
+
+result<const roaring_bitmap_t*> bitmap_pack_view::bitmap(uint32_t slot) {
+  if (auto it = views_.find(slot); it != views_.end())
+    return it->second.get();
+  const entry* e = find(slot);
+  if (!e)
+    return empty_bitmap();
+  const roaring_bitmap_t* view = roaring_bitmap_frozen_view(bytes_.data() + e->offset, e->length);
+  if (!view)
+    return status(error_code::corruption, "stored bitmap is not a valid frozen roaring bitmap");
+  views_[slot].reset(view);
+  return view;
+}
+
+} // namespace tagd
