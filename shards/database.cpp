@@ -464,8 +464,11 @@ database::for_each_vshard(const query_plan& plan,
 
 result<uint64_t> database::estimate(const query_plan& plan) {
   std::vector<uint64_t> counts(vshards_, 0);
-  TAGD_TRY(for_each_vshard(plan, [&](uint32_t v, vshard_reader&, bitmap& matches) {
-    counts[v] = matches.cardinality();
+  TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(store, vshard(plan.entity, static_cast<uint32_t>(v)));
+    TAGD_TRY_ASSIGN(reader, store->read());
+    TAGD_TRY_ASSIGN(count, count_matches(plan, reader));
+    counts[v] = count;
     return status::ok();
   }));
   uint64_t total = 0;

@@ -1,5 +1,7 @@
 #include "shards/evaluator.hpp"
 
+#include "shards/bitmap_kernels.hpp"
+
 #include <algorithm>
 
 namespace tagd {
@@ -175,15 +177,23 @@ class evaluator {
     return union_of(parts);
   }
 
-  // Children in order of cost: stored leaves by size, then other children over the candidates
-  // left so far, ranges after those, and negations last as AND-NOT.
-  result<bitmap> eval_and(const plan_node& node, const roaring_bitmap_t* candidates) {
+  // An AND's children in the order they run: stored leaves smallest first, then other
+  // children, then ranges (over the candidates left by the cheaper ones); negations last, as
+  // AND-NOT. `empty` when a child matches nothing.
+  struct and_order {
+    std::vector<const plan_node*> positive, negated;
+    bool empty = false;
+    size_t steps() const { return positive.size() + negated.size(); }
+  };
+
+  result<and_order> order_and(const plan_node& node) {
     struct sized {
       const plan_node* node;
       uint64_t size;
     };
     std::vector<sized> stored;
-    std::vector<const plan_node*> compound, ranges, negated;
+    std::vector<const plan_node*> compound, ranges;
+    and_order order;
     for (const plan_node& child : node.children) {
       switch (child.type) {
       case plan_node::kind::values_any:
@@ -200,12 +210,13 @@ class evaluator {
         break;
       }
       case plan_node::kind::empty:
-        return bitmap();
+        order.empty = true;
+        return order;
       case plan_node::kind::range:
         ranges.push_back(&child);
         break;
       case plan_node::kind::not_:
-        negated.push_back(&child);
+        order.negated.push_back(&child);
         break;
       default:
         compound.push_back(&child);
@@ -214,36 +225,91 @@ class evaluator {
     }
     std::stable_sort(stored.begin(), stored.end(),
                      [](const sized& a, const sized& b) { return a.size < b.size; });
-    std::optional<bitmap> result;
-    auto current = [&]() -> const roaring_bitmap_t* { return result ? result->get() : candidates; };
-    auto step = [&](const plan_node* child) -> status {
-      TAGD_TRY_ASSIGN(part, eval(*child, current()));
-      result = std::move(part); // eval already intersected with the current candidates
-      return status::ok();
-    };
     for (const sized& s : stored)
-      TAGD_TRY(step(s.node));
-    for (const plan_node* child : compound)
-      TAGD_TRY(step(child));
-    for (const plan_node* child : ranges)
-      TAGD_TRY(step(child));
-    if (!negated.empty()) {
-      // NOT x is universe − x: group members outside the universe never satisfy it.
+      order.positive.push_back(s.node);
+    order.positive.insert(order.positive.end(), compound.begin(), compound.end());
+    order.positive.insert(order.positive.end(), ranges.begin(), ranges.end());
+    return order;
+  }
+
+  // Runs the first `steps` steps of `order` within `candidates`. Before the first negation the
+  // result is cut to the universe: NOT x is universe − x, so group members outside the universe
+  // never satisfy it.
+  result<bitmap> run_and(const and_order& order, const roaring_bitmap_t* candidates, size_t steps) {
+    std::optional<bitmap> result;
+    size_t positive = std::min(steps, order.positive.size());
+    for (size_t i = 0; i < positive; ++i) {
+      TAGD_TRY_ASSIGN(part, eval(*order.positive[i], result ? result->get() : candidates));
+      result = std::move(part); // eval already intersected with the current candidates
+    }
+    if (!order.negated.empty() && steps >= order.positive.size()) {
       TAGD_TRY_ASSIGN(all, universe());
       if (result)
         roaring_bitmap_and_inplace(result->get(), all);
       else
         result = restrict(bitmap::copy_of(all), candidates);
     }
-    for (const plan_node* child : negated) {
-      if (result->empty())
-        break;
-      TAGD_TRY_ASSIGN(inner, eval(child->children.at(0), result->get()));
+    if (!result) { // an AND of one child, built by hand: nothing restricts yet
+      TAGD_TRY_ASSIGN(all, universe());
+      result = restrict(bitmap::copy_of(candidates ? candidates : all), candidates);
+    }
+    for (size_t i = order.positive.size(); i < steps && !result->empty(); ++i) {
+      TAGD_TRY_ASSIGN(
+          inner, eval(order.negated[i - order.positive.size()]->children.at(0), result->get()));
       roaring_bitmap_andnot_inplace(result->get(), inner.get());
     }
     return std::move(*result);
   }
 
+  result<bitmap> eval_and(const plan_node& node, const roaring_bitmap_t* candidates) {
+    TAGD_TRY_ASSIGN(order, order_and(node));
+    if (order.empty)
+      return bitmap();
+    return run_and(order, candidates, order.steps());
+  }
+
+ public:
+  // |matches of node ∩ candidates| (all matches when candidates is null), without building
+  // the last intersection: counting kernels do the final step.
+  result<uint64_t> count(const plan_node& node, const roaring_bitmap_t* candidates) {
+    switch (node.type) {
+    case plan_node::kind::values_any:
+    case plan_node::kind::not_null:
+    case plan_node::kind::group: {
+      TAGD_TRY_ASSIGN(inputs, inputs_of(node));
+      // A single-valued tag's value bitmaps are disjoint: the union's count is the sum.
+      if (inputs.size() == 1 || (node.type == plan_node::kind::values_any && node.single_valued)) {
+        uint64_t total = 0;
+        for (auto* b : inputs)
+          total += and_cardinality(b, candidates);
+        return total;
+      }
+      break;
+    }
+    case plan_node::kind::not_: {
+      TAGD_TRY_ASSIGN(all, universe());
+      bitmap scope = restrict(bitmap::copy_of(all), candidates);
+      TAGD_TRY_ASSIGN(inner, eval(node.children.at(0), scope.get()));
+      return scope.cardinality() - inner.cardinality();
+    }
+    case plan_node::kind::and_: {
+      TAGD_TRY_ASSIGN(order, order_and(node));
+      if (order.empty)
+        return uint64_t{0};
+      TAGD_TRY_ASSIGN(before_last, run_and(order, candidates, order.steps() - 1));
+      if (order.negated.empty())
+        return count(*order.positive.back(), before_last.get());
+      TAGD_TRY_ASSIGN(inner, eval(order.negated.back()->children.at(0), before_last.get()));
+      return before_last.cardinality() - inner.cardinality();
+    }
+    default:
+      break;
+    }
+    TAGD_TRY_ASSIGN(matches, eval(node, candidates));
+    return matches.cardinality();
+  }
+
+ private:
   const query_plan& plan_;
   vshard_reader& reader_;
   std::optional<bitmap> universe_;
@@ -254,6 +320,11 @@ class evaluator {
 result<bitmap> evaluate(const query_plan& plan, vshard_reader& reader) {
   evaluator e(plan, reader);
   return e.eval(plan.root, nullptr);
+}
+
+result<uint64_t> count_matches(const query_plan& plan, vshard_reader& reader) {
+  evaluator e(plan, reader);
+  return e.count(plan.root, nullptr);
 }
 
 result<bitmap> universe_of(const query_plan& plan, vshard_reader& reader) {

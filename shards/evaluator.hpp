@@ -12,6 +12,9 @@ namespace tagd {
 // The matching ordinals of the vshard.
 result<bitmap> evaluate(const query_plan& plan, vshard_reader& reader);
 
+// How many ordinals of the vshard match, without building the final intersection.
+result<uint64_t> count_matches(const query_plan& plan, vshard_reader& reader);
+
 // The universe of the plan's entity type in this vshard: keys in some current table version.
 result<bitmap> universe_of(const query_plan& plan, vshard_reader& reader);
 

@@ -1,0 +1,50 @@
+#include "shards/bitmap.hpp"
+#include "shards/bitmap_kernels.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <set>
+
+using namespace tagd;
+
+namespace {
+// A bitmap mixing every container kind: dense (bitset), sparse (array) and runs.
+bitmap random_bitmap(std::mt19937& rng, double density) {
+  bitmap b;
+  std::uniform_real_distribution<double> coin(0, 1);
+  for (uint32_t chunk = 0; chunk < 6; ++chunk) {
+    uint32_t base = chunk * 65536;
+    double d = chunk % 3 == 0 ? density : chunk % 3 == 1 ? density / 40 : 0;
+    for (uint32_t i = 0; i < 65536; ++i)
+      if (coin(rng) < d)
+        b.add(base + i);
+    if (chunk % 3 == 2)
+      roaring_bitmap_add_range(b.get(), base + rng() % 1000, base + 30000 + rng() % 30000);
+  }
+  roaring_bitmap_run_optimize(b.get());
+  return b;
+}
+} // namespace
+
+TEST_CASE("and_cardinality equals a count of the intersection", "[kernels]") {
+  INFO("POPCNT kernels: " << popcnt_kernels_enabled());
+  std::mt19937 rng(11);
+  for (double density : {0.02, 0.3, 0.5, 0.9}) {
+    bitmap a = random_bitmap(rng, density), b = random_bitmap(rng, 1 - density);
+    std::vector<uint32_t> av = a.to_vector(), bv = b.to_vector();
+    std::set<uint32_t> as(av.begin(), av.end());
+    uint64_t expected = 0;
+    for (uint32_t v : bv)
+      expected += as.count(v);
+    CHECK(and_cardinality(a.get(), b.get()) == expected);
+    CHECK(and_cardinality(b.get(), a.get()) == expected);
+    CHECK(and_cardinality(a.get(), nullptr) == av.size());
+    CHECK(and_cardinality(nullptr, b.get()) == bv.size());
+    // Through frozen views too, as queries read them.
+    std::string stored = freeze(a.get());
+    auto frozen = frozen_bitmap::open(stored);
+    REQUIRE(frozen.is_ok());
+    CHECK(and_cardinality(frozen->get(), b.get()) == expected);
+  }
+}
