@@ -230,7 +230,8 @@ class binder {
                                "): compare it with a quoted date such as '2026-11-25'");
       auto parsed = parse_time(lit.text, tag.unit);
       if (!parsed)
-        return mismatch(e, "cannot take " + parsed.error().message());
+        return mismatch(e, std::string("is a ") + to_string(tag.unit) + ": " +
+                               parsed.error().message());
       scaled_number out;
       out.floor = *parsed;
       return out;
@@ -239,7 +240,8 @@ class binder {
       return mismatch(e, std::string("is ") + to_string(tag.kind) + ": compare it with a number");
     auto parsed = parse_scaled(lit.text, tag.kind == tag_kind::decimal ? tag.scale : 0);
     if (!parsed)
-      return mismatch(e, "cannot take " + parsed.error().message());
+      return mismatch(e,
+                      std::string("is ") + to_string(tag.kind) + ": " + parsed.error().message());
     return std::move(parsed).value();
   }
 

@@ -118,3 +118,64 @@ TEST_CASE("int literals up to and past the int64 range compare exactly", "[datab
   CHECK(count("d > -10.015") == 3);
   CHECK(count("d BETWEEN -10.01 AND 10.009") == 2);
 }
+
+TEST_CASE("breakdown counts each value among the matches", "[database]") {
+  temp_dir dir;
+  database_options options;
+  options.vshards = 4;
+  auto db = database::open(dir.path(), options);
+  REQUIRE_OK(db);
+  REQUIRE_STATUS_OK((*db)->define_table(profile_table()));
+  write_file(dir / "profile.csv", profile_csv);
+  REQUIRE_OK((*db)->import_files("profile", "v1", {dir / "profile.csv"}, {}));
+  auto cities = (*db)->breakdown("user", "age >= 19", "city");
+  REQUIRE_OK(cities);
+  CHECK((*cities ==
+         std::map<std::string, uint64_t>{{"Beijing", 1}, {"Shanghai", 2}, {"Shenzhen", 1}}));
+  auto interests = (*db)->breakdown("user", "vip", "interests");
+  REQUIRE_OK(interests);
+  CHECK((*interests == std::map<std::string, uint64_t>{{"golf", 2}, {"tea", 2}, {"wine", 1}}));
+  auto vip = (*db)->breakdown("user", "city = 'Shanghai'", "vip");
+  REQUIRE_OK(vip);
+  CHECK((*vip == std::map<std::string, uint64_t>{{"true", 1}}));
+  auto ranged = (*db)->breakdown("user", "vip", "age");
+  REQUIRE_FALSE(ranged.is_ok());
+  CHECK(ranged.error().code() == error_code::type_mismatch);
+  auto unknown = (*db)->breakdown("user", "vip", "nosuch");
+  REQUIRE_FALSE(unknown.is_ok());
+  CHECK(unknown.error().code() == error_code::unknown_tag);
+}
+
+TEST_CASE("bad expressions fail with a code, the column and the tag", "[database]") {
+  temp_dir dir;
+  database_options options;
+  options.vshards = 2;
+  auto db = database::open(dir.path(), options);
+  REQUIRE_OK(db);
+  REQUIRE_STATUS_OK((*db)->define_table(profile_table()));
+  auto error_of = [&](const std::string& e) {
+    auto n = (*db)->estimate("user", e);
+    REQUIRE_FALSE(n.is_ok());
+    return n.error().to_string();
+  };
+  CHECK(error_of("city = ") ==
+        "INVALID_EXPRESSION: column 8: expected a value, found end of input");
+  CHECK(error_of("age > 1 AND tier = 'x'") ==
+        "UNKNOWN_TAG: column 13: no tag 'tier' for entity type 'user'");
+  CHECK(error_of("age = 'old'") ==
+        "TYPE_MISMATCH: column 1: tag 'age' is int: compare it with a number");
+  CHECK(error_of("city > 'A'") == "TYPE_MISMATCH: column 1: tag 'city' is enum: only =, !=, IN, "
+                                  "NOT IN, HAS and IS NULL apply");
+  CHECK(error_of("vip = 1") ==
+        "TYPE_MISMATCH: column 1: tag 'vip' is bool: compare it with TRUE or FALSE");
+  CHECK(error_of("last_seen < '2026-13-01'") ==
+        "TYPE_MISMATCH: column 1: tag 'last_seen' is a date: no such date '2026-13-01'");
+  CHECK(error_of("age WITHIN 3 DAYS") ==
+        "TYPE_MISMATCH: column 1: tag 'age' is int: WITHIN needs a time tag");
+  CHECK(error_of("city") ==
+        "TYPE_MISMATCH: column 1: tag 'city' is enum, not bool: write a comparison");
+  CHECK(error_of("IN GROUP nosuch") == "NOT_FOUND: column 1: no group 'nosuch'");
+  auto other = (*db)->estimate("merchant", "vip");
+  REQUIRE_FALSE(other.is_ok());
+  CHECK(other.error().to_string() == "NOT_FOUND: no entity type 'merchant'");
+}
