@@ -318,8 +318,19 @@ result<import_report> table_loader::commit() {
     auto& order = orders[v];
     order.resize(rows.keys.size());
     std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return rows.keys[a] < rows.keys[b]; });
+    // Key order as the dictionary sorts it (numeric for u64 keys), so new keys append; equal
+    // keys stay in file order, so a repeated key is rejected on its later line.
+    if (entity_.keys == key_kind::u64) {
+      std::vector<std::pair<uint64_t, uint32_t>> by_key(order.size());
+      for (uint32_t row = 0; row < by_key.size(); ++row)
+        by_key[row] = {decode_u64_key(rows.keys[row]), row};
+      std::sort(by_key.begin(), by_key.end());
+      for (size_t i = 0; i < by_key.size(); ++i)
+        order[i] = by_key[i].second;
+    } else {
+      std::stable_sort(order.begin(), order.end(),
+                       [&](uint32_t a, uint32_t b) { return rows.keys[a] < rows.keys[b]; });
+    }
     if (table_.multi_row)
       return status::ok();
     std::vector<uint32_t> kept;

@@ -7,19 +7,20 @@ namespace tagd {
 uint32_t value_dictionary::intern(std::string_view value) {
   {
     std::shared_lock lock(mutex_);
-    if (auto it = ids_.find(std::string(value)); it != ids_.end())
+    if (auto it = ids_.find(value); it != ids_.end())
       return it->second;
   }
   std::unique_lock lock(mutex_);
-  auto [it, inserted] = ids_.emplace(std::string(value), static_cast<uint32_t>(values_.size()));
-  if (inserted)
-    values_.emplace_back(value);
-  return it->second;
+  if (auto it = ids_.find(value); it != ids_.end())
+    return it->second;
+  uint32_t id = static_cast<uint32_t>(values_.size());
+  ids_.emplace(values_.emplace_back(value), id);
+  return id;
 }
 
 std::optional<uint32_t> value_dictionary::find(std::string_view value) const {
   std::shared_lock lock(mutex_);
-  if (auto it = ids_.find(std::string(value)); it != ids_.end())
+  if (auto it = ids_.find(value); it != ids_.end())
     return it->second;
   return std::nullopt;
 }

@@ -5,6 +5,7 @@
 // dictionary at a commit; numbers handed out by a load that never commits are simply unused.
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -27,8 +28,10 @@ class value_dictionary {
 
  private:
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, uint32_t> ids_;
-  std::vector<std::string> values_;
+  // Keys view the strings in values_; a deque never moves its elements, so they stay valid and
+  // a lookup needs no allocation.
+  std::unordered_map<std::string_view, uint32_t> ids_;
+  std::deque<std::string> values_;
 };
 
 } // namespace tagd

@@ -197,15 +197,30 @@ status vshard_writer::resolve(const std::vector<std::string>& stored_keys, bool 
                               std::vector<uint32_t>& ordinals) {
   ordinals.resize(stored_keys.size());
   TAGD_TRY_ASSIGN(cursor, open_cursor(txn_, store_->keys_dbi_));
+  // Keys past the largest stored key are new without a lookup, and are appended (MDB_APPEND
+  // fills pages instead of splitting them): a first load in key order never searches the tree.
+  std::string largest;
+  MDB_val lk, lv;
+  int last_rc = mdb_cursor_get(cursor.get(), &lk, &lv, MDB_LAST);
+  if (last_rc == MDB_SUCCESS)
+    largest.assign(from_val(lk));
+  else if (last_rc != MDB_NOTFOUND)
+    return lmdb_status(last_rc, "reading the largest key");
+  bool have_largest = last_rc == MDB_SUCCESS;
   for (size_t i = 0; i < stored_keys.size(); ++i) {
     MDB_val k = to_val(stored_keys[i]), v;
-    int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_KEY);
-    if (rc == MDB_SUCCESS) {
-      std::memcpy(&ordinals[i], v.mv_data, sizeof(uint32_t));
-      continue;
+    MDB_val largest_val = to_val(largest);
+    bool past_largest =
+        !have_largest || mdb_cmp(txn_.get(), store_->keys_dbi_, &k, &largest_val) > 0;
+    if (!past_largest) {
+      int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_KEY);
+      if (rc == MDB_SUCCESS) {
+        std::memcpy(&ordinals[i], v.mv_data, sizeof(uint32_t));
+        continue;
+      }
+      if (rc != MDB_NOTFOUND)
+        return lmdb_status(rc, "looking up a key");
     }
-    if (rc != MDB_NOTFOUND)
-      return lmdb_status(rc, "looking up a key");
     if (!create) {
       ordinals[i] = UINT32_MAX;
       continue;
@@ -214,9 +229,15 @@ status vshard_writer::resolve(const std::vector<std::string>& stored_keys, bool 
       return status(error_code::too_large,
                     "vshard " + store_->directory_ + " has 2^32-1 keys; use more vshards");
     uint32_t ordinal = next_ordinal_++;
-    TAGD_TRY(lmdb_put(txn_, store_->keys_dbi_, stored_keys[i], ordinal_bytes(ordinal)));
+    MDB_val key = to_val(stored_keys[i]), value = to_val(ordinal_bytes(ordinal));
+    TAGD_TRY(lmdb_status(mdb_cursor_put(cursor.get(), &key, &value, past_largest ? MDB_APPEND : 0),
+                         "adding a key"));
     TAGD_TRY(
         lmdb_put(txn_, store_->ordinals_dbi_, ordinal_bytes(ordinal), stored_keys[i], MDB_APPEND));
+    if (past_largest) {
+      largest = stored_keys[i];
+      have_largest = true;
+    }
     ordinals[i] = ordinal;
   }
   return status::ok();
