@@ -41,5 +41,8 @@ using slice_source = std::function<result<const roaring_bitmap_t*>(uint32_t laye
 // Entities with some value v, lo <= v <= hi, restricted to `candidates` when not null.
 result<bitmap> bsi_range(const bsi_meta& meta, const slice_source& slices, int64_t lo, int64_t hi,
                          const roaring_bitmap_t* candidates);
+// How many entities bsi_range would return, without building them.
+result<uint64_t> bsi_range_count(const bsi_meta& meta, const slice_source& slices, int64_t lo,
+                                 int64_t hi, const roaring_bitmap_t* candidates);
 
 } // namespace tagd

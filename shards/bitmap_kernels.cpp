@@ -1,7 +1,10 @@
 #include "shards/bitmap_kernels.hpp"
 
+#include <algorithm>
+
 extern "C" {
 #include <roaring/containers/containers.h>
+#include <roaring/containers/convert.h>
 }
 
 namespace tagd {
@@ -58,6 +61,76 @@ uint64_t and_cardinality(const roaring_bitmap_t* a, const roaring_bitmap_t* b) {
     }
   }
   return count;
+}
+
+} // namespace tagd
+
+namespace tagd {
+
+std::vector<uint16_t> chunk_keys(const roaring_bitmap_t* b) {
+  const roaring_array_t& ra = b->high_low_container;
+  return std::vector<uint16_t>(ra.keys, ra.keys + ra.size);
+}
+
+const uint64_t* chunk_words(const roaring_bitmap_t* b, uint16_t key, uint64_t* scratch) {
+  const roaring_array_t& ra = b->high_low_container;
+  int32_t index = ra_get_index(&ra, key);
+  if (index < 0)
+    return nullptr;
+  uint8_t type = ra.typecodes[index];
+  const void* c = container_unwrap_shared(ra.containers[index], &type);
+  if (type == BITSET_CONTAINER_TYPE_CODE)
+    return static_cast<const bitset_container_t*>(c)->array;
+  std::fill(scratch, scratch + kChunkWords, uint64_t{0});
+  if (type == ARRAY_CONTAINER_TYPE_CODE) {
+    const auto* array = static_cast<const array_container_t*>(c);
+    for (int32_t i = 0; i < array->cardinality; ++i)
+      scratch[array->array[i] >> 6] |= uint64_t{1} << (array->array[i] & 63);
+  } else {
+    const auto* run = static_cast<const run_container_t*>(c);
+    for (int32_t i = 0; i < run->n_runs; ++i) {
+      uint32_t start = run->runs[i].value, end = start + run->runs[i].length; // inclusive
+      for (uint32_t v = start; v <= end; ++v)
+        scratch[v >> 6] |= uint64_t{1} << (v & 63);
+    }
+  }
+  return scratch;
+}
+
+__attribute__((target("popcnt"))) static uint64_t popcount_words_hw(const uint64_t* words) {
+  uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+  for (size_t i = 0; i < kChunkWords; i += 4) {
+    c0 += static_cast<uint64_t>(__builtin_popcountll(words[i]));
+    c1 += static_cast<uint64_t>(__builtin_popcountll(words[i + 1]));
+    c2 += static_cast<uint64_t>(__builtin_popcountll(words[i + 2]));
+    c3 += static_cast<uint64_t>(__builtin_popcountll(words[i + 3]));
+  }
+  return c0 + c1 + c2 + c3;
+}
+
+uint64_t popcount_words(const uint64_t* words) {
+  if (has_popcnt)
+    return popcount_words_hw(words);
+  uint64_t count = 0;
+  for (size_t i = 0; i < kChunkWords; ++i)
+    count += static_cast<uint64_t>(__builtin_popcountll(words[i]));
+  return count;
+}
+
+void append_chunk(roaring_bitmap_t* out, uint16_t key, const uint64_t* words,
+                  uint64_t cardinality) {
+  if (cardinality == 0)
+    return;
+  bitset_container_t* bits = bitset_container_create();
+  std::copy(words, words + kChunkWords, bits->array);
+  bits->cardinality = static_cast<int32_t>(cardinality);
+  if (cardinality <= DEFAULT_MAX_SIZE) {
+    array_container_t* array = array_container_from_bitset(bits);
+    bitset_container_free(bits);
+    ra_append(&out->high_low_container, key, array, ARRAY_CONTAINER_TYPE_CODE);
+  } else {
+    ra_append(&out->high_low_container, key, bits, BITSET_CONTAINER_TYPE_CODE);
+  }
 }
 
 } // namespace tagd

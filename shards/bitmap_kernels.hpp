@@ -7,6 +7,7 @@
 #include <roaring/roaring.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace tagd {
 
@@ -15,5 +16,26 @@ uint64_t and_cardinality(const roaring_bitmap_t* a, const roaring_bitmap_t* b);
 
 // Whether the POPCNT path is in use (the CPU has the instruction).
 bool popcnt_kernels_enabled();
+
+} // namespace tagd
+
+namespace tagd {
+
+// Word-level access to roaring containers, for kernels that work on the 2^16-bit chunk of one
+// key at a time (the fused bit-sliced range): 1024 words per chunk.
+inline constexpr size_t kChunkWords = 1024;
+
+// The high-16-bit keys of a bitmap's containers, ascending.
+std::vector<uint16_t> chunk_keys(const roaring_bitmap_t* b);
+
+// The 1024 words of chunk `key` of `b`: a bitset container's own words, or the container
+// expanded into `scratch`; null when `b` has no such chunk.
+const uint64_t* chunk_words(const roaring_bitmap_t* b, uint16_t key, uint64_t* scratch);
+
+uint64_t popcount_words(const uint64_t* words);
+
+// Appends chunk `key` (greater than every key already in `out`) holding `words`, whose
+// population is `cardinality`, as a bitset or array container.
+void append_chunk(roaring_bitmap_t* out, uint16_t key, const uint64_t* words, uint64_t cardinality);
 
 } // namespace tagd

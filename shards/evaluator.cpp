@@ -164,11 +164,15 @@ class evaluator {
     return restrict(union_of(inputs), candidates);
   }
 
-  result<bitmap> eval_range(const plan_node& node, const roaring_bitmap_t* candidates) {
-    TAGD_TRY_ASSIGN(meta, reader_.bsi(node.storage_id, node.tag_id));
-    slice_source slices = [&](uint32_t layer, uint32_t bit) {
+  slice_source slices_of(const plan_node& node) {
+    return [this, &node](uint32_t layer, uint32_t bit) {
       return reader_.bitmap_of(node.storage_id, node.tag_id, bsi_slot(layer, bit));
     };
+  }
+
+  result<bitmap> eval_range(const plan_node& node, const roaring_bitmap_t* candidates) {
+    TAGD_TRY_ASSIGN(meta, reader_.bsi(node.storage_id, node.tag_id));
+    slice_source slices = slices_of(node);
     std::vector<bitmap> parts;
     for (const auto& [lo, hi] : node.ranges) {
       TAGD_TRY_ASSIGN(part, bsi_range(meta, slices, lo, hi, candidates));
@@ -286,6 +290,33 @@ class evaluator {
       }
       break;
     }
+    case plan_node::kind::values_all: {
+      TAGD_TRY_ASSIGN(inputs, inputs_of(node));
+      if (inputs.empty())
+        return uint64_t{0};
+      std::sort(inputs.begin(), inputs.end(), [](auto* a, auto* b) {
+        return roaring_bitmap_get_cardinality(a) < roaring_bitmap_get_cardinality(b);
+      });
+      if (inputs.size() == 1)
+        return and_cardinality(inputs[0], candidates);
+      bitmap all(candidates ? roaring_bitmap_and(inputs[0], candidates)
+                            : roaring_bitmap_copy(inputs[0]));
+      for (size_t i = 1; i + 1 < inputs.size() && !all.empty(); ++i)
+        roaring_bitmap_and_inplace(all.get(), inputs[i]);
+      return and_cardinality(all.get(), inputs.back());
+    }
+    case plan_node::kind::range:
+      // Disjoint ranges of a single-valued tag hold disjoint entities: counts add up.
+      if (node.ranges.size() == 1 || node.single_valued) {
+        TAGD_TRY_ASSIGN(meta, reader_.bsi(node.storage_id, node.tag_id));
+        uint64_t total = 0;
+        for (const auto& [lo, hi] : node.ranges) {
+          TAGD_TRY_ASSIGN(n, bsi_range_count(meta, slices_of(node), lo, hi, candidates));
+          total += n;
+        }
+        return total;
+      }
+      break;
     case plan_node::kind::not_: {
       TAGD_TRY_ASSIGN(all, universe());
       bitmap scope = restrict(bitmap::copy_of(all), candidates);

@@ -66,6 +66,8 @@ class [[nodiscard]] result {
   const T* operator->() const { return &value(); }
 
   const status& error() const { return std::get<status>(data_); }
+  // ok() for a value, the error otherwise (for callers that only need success).
+  status take_status() && { return is_ok() ? status::ok() : std::get<status>(std::move(data_)); }
   status take_error() && { return std::get<status>(std::move(data_)); }
 
  private:

@@ -88,3 +88,62 @@ TEST_CASE("bit-sliced index: an empty index matches nothing", "[bsi]") {
   REQUIRE(got.is_ok());
   CHECK(got->empty());
 }
+
+TEST_CASE("bit-sliced index: dense data over several chunks, counted and built", "[bsi]") {
+  uint64_t seed = GENERATE(11, 12, 13);
+  CAPTURE(seed);
+  std::mt19937_64 rng(seed);
+  // 200 k ordinals over four 2^16 chunks: dense slices become bitset containers, a constant
+  // region becomes runs, and the last chunk is sparse (arrays).
+  std::multimap<uint32_t, int64_t> data;
+  std::vector<std::pair<uint32_t, int64_t>> pairs;
+  std::uniform_int_distribution<int64_t> value(-500, 500);
+  for (uint32_t ordinal = 0; ordinal < 200000; ++ordinal) {
+    if (ordinal >= 196608 && rng() % 50 != 0)
+      continue;
+    int64_t v = ordinal >= 70000 && ordinal < 120000 ? 7 : value(rng);
+    data.emplace(ordinal, v);
+    pairs.emplace_back(ordinal, v);
+    if (seed == 13 && rng() % 3 == 0) { // a second layer
+      int64_t w = value(rng);
+      data.emplace(ordinal, w);
+      pairs.emplace_back(ordinal, w);
+    }
+  }
+  bsi_built index = build_bit_sliced_index(pairs);
+  slice_source slices = [&](uint32_t layer, uint32_t bit) -> result<const roaring_bitmap_t*> {
+    if (bit == kExistenceSlice)
+      return index.existence.at(layer).get();
+    return index.slices.at(layer).at(bit).get();
+  };
+  std::set<uint32_t> candidates;
+  bitmap candidate_bits;
+  for (uint32_t o = 0; o < 200000; ++o)
+    if (o % 3 != 0 && o / 65536 != 2) { // one chunk has no candidates at all
+      candidates.insert(o);
+      candidate_bits.add(o);
+    }
+  for (auto [lo, hi] : std::vector<std::pair<int64_t, int64_t>>{{-500, 500},
+                                                                {7, 7},
+                                                                {-3, 100},
+                                                                {-500, -1},
+                                                                {0, 0},
+                                                                {8, 500},
+                                                                {-1000, -501},
+                                                                {499, 600},
+                                                                {INT64_MIN, 6},
+                                                                {6, INT64_MAX}}) {
+    for (bool restricted : {false, true}) {
+      INFO("lo=" << lo << " hi=" << hi << " restricted=" << restricted);
+      auto expected = naive_range(data, lo, hi, restricted ? &candidates : nullptr);
+      const roaring_bitmap_t* scope = restricted ? candidate_bits.get() : nullptr;
+      auto built = bsi_range(index.meta, slices, lo, hi, scope);
+      REQUIRE(built.is_ok());
+      auto values = built->to_vector();
+      REQUIRE(std::set<uint32_t>(values.begin(), values.end()) == expected);
+      auto counted = bsi_range_count(index.meta, slices, lo, hi, scope);
+      REQUIRE(counted.is_ok());
+      REQUIRE(*counted == expected.size());
+    }
+  }
+}
