@@ -49,7 +49,7 @@ NLOHMANN_JSON_SERIALIZE_ENUM(time_unit,
                              {{time_unit::date, "date"}, {time_unit::timestamp, "timestamp"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(table_mode,
                              {{table_mode::offline, "offline"}, {table_mode::realtime, "realtime"}})
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(entity_def, name, keys)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(entity_def, name, keys, universe_storage, universe_inputs)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(tag_def, id, name, entity, kind, precision, scale, unit, table,
                                    column, expression, materialized, materialized_storage,
                                    materialized_tables, materialized_groups)

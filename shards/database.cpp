@@ -150,8 +150,7 @@ status database::drop_storage_everywhere(const std::string& entity,
   });
 }
 
-// Data of loads that never committed, or of versions dropped just before a crash.
-status database::drop_unreferenced_storage() {
+std::set<uint32_t> database::live_storage_ids() const {
   auto state = catalog_->current();
   std::set<uint32_t> live;
   for (const auto& [name, table] : state->tables)
@@ -160,6 +159,16 @@ status database::drop_unreferenced_storage() {
   for (const auto& [key, tag] : state->tags)
     if (tag.materialized_storage)
       live.insert(tag.materialized_storage);
+  for (const auto& [name, entity] : state->entities)
+    if (entity.universe_storage)
+      live.insert(entity.universe_storage);
+  return live;
+}
+
+// Data of loads that never committed, or of versions dropped just before a crash.
+status database::drop_unreferenced_storage() {
+  auto state = catalog_->current();
+  std::set<uint32_t> live = live_storage_ids();
   for (const auto& [name, entity] : state->entities) {
     TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
       TAGD_TRY_ASSIGN(store, vshard(name, static_cast<uint32_t>(v)));
@@ -331,6 +340,48 @@ status database::define_composite(const std::string& entity, const std::string& 
   if (superseded)
     TAGD_TRY(drop_storage_everywhere(entity, {superseded}));
   return materialized ? refresh_materialized(entity) : status::ok();
+}
+
+status database::refresh_universe(const std::string& entity) {
+  std::lock_guard lock(materialize_mutex_);
+  auto state = catalog_->current();
+  std::vector<uint32_t> inputs;
+  for (const auto& [name, table] : state->tables)
+    if (table.entity == entity && table.mode == table_mode::offline && !table.versions.empty())
+      inputs.push_back(table.versions.back().storage_id);
+  std::sort(inputs.begin(), inputs.end());
+  const entity_def& def = state->entities.at(entity);
+  if (def.universe_inputs == inputs && def.universe_storage != 0)
+    return status::ok();
+  uint32_t storage_id = 0;
+  TAGD_TRY(catalog_->update([&](catalog_state& next) {
+    storage_id = next.next_id++;
+    return status::ok();
+  }));
+  TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(store, vshard(entity, static_cast<uint32_t>(v)));
+    TAGD_TRY_ASSIGN(writer, store->write());
+    bitmap all;
+    {
+      TAGD_TRY_ASSIGN(reader, store->read());
+      for (uint32_t input : inputs) {
+        TAGD_TRY_ASSIGN(present, reader.bitmap_of(input, kPresentTag, 0));
+        roaring_bitmap_or_inplace(all.get(), present);
+      }
+    }
+    roaring_bitmap_run_optimize(all.get());
+    TAGD_TRY(writer.put_bitmap(storage_id, kPresentTag, 0, all.get()));
+    return writer.commit();
+  }));
+  uint32_t replaced = 0;
+  TAGD_TRY(catalog_->update([&](catalog_state& next) {
+    entity_def& e = next.entities.at(entity);
+    replaced = e.universe_storage;
+    e.universe_storage = storage_id;
+    e.universe_inputs = inputs;
+    return status::ok();
+  }));
+  return replaced ? drop_storage_everywhere(entity, {replaced}) : status::ok();
 }
 
 status database::refresh_materialized(const std::string& entity) {

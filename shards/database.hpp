@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,9 @@ class database {
   // (table versions, group versions) changed. Loads and selections call it; until it has run,
   // a stale composite is evaluated from its definition, so answers are never stale.
   status refresh_materialized(const std::string& entity);
+  // Stores the union of the present keys of the entity type's current offline table versions,
+  // which every NOT and IS NULL reads; loads call it after a version switch.
+  status refresh_universe(const std::string& entity);
   std::shared_ptr<const catalog_state> snapshot() const { return catalog_->current(); }
   catalog& catalog_ref() { return *catalog_; }
 
@@ -184,6 +188,8 @@ class database {
 
   // ---- per vshard ----
   uint32_t vshard_count() const { return vshards_; }
+  // Storage ids the catalog names: table versions, stored universes, materialized composites.
+  std::set<uint32_t> live_storage_ids() const;
   result<vshard_store*> vshard(const std::string& entity, uint32_t index);
   // The vshard and stored form of a key written as text (u64 keys in decimal).
   result<std::pair<uint32_t, std::string>> locate_key(const std::string& entity,

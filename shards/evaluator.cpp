@@ -80,15 +80,20 @@ class evaluator {
   }
 
   result<const roaring_bitmap_t*> universe() {
-    if (!universe_) {
+    if (!universe_view_) {
       std::vector<const roaring_bitmap_t*> present;
       for (uint32_t storage_id : plan_.universe_storage_ids) {
         TAGD_TRY_ASSIGN(keys, reader_.bitmap_of(storage_id, kPresentTag, 0));
         present.push_back(keys);
       }
-      universe_ = union_of(present);
+      if (present.size() == 1) {
+        universe_view_ = present[0]; // the stored union: read in place
+      } else {
+        universe_ = union_of(present);
+        universe_view_ = universe_->get();
+      }
     }
-    return universe_->get();
+    return universe_view_;
   }
 
   result<const roaring_bitmap_t*> not_null(const plan_node& node) {
@@ -318,10 +323,15 @@ class evaluator {
       }
       break;
     case plan_node::kind::not_: {
+      // |(U − x) ∩ c| = |U ∩ c| − |x ∩ (U ∩ c)|, counted without building U − x.
       TAGD_TRY_ASSIGN(all, universe());
-      bitmap scope = restrict(bitmap::copy_of(all), candidates);
-      TAGD_TRY_ASSIGN(inner, eval(node.children.at(0), scope.get()));
-      return scope.cardinality() - inner.cardinality();
+      if (!candidates) {
+        TAGD_TRY_ASSIGN(inside, count(node.children.at(0), all));
+        return roaring_bitmap_get_cardinality(all) - inside;
+      }
+      bitmap scope(roaring_bitmap_and(all, candidates));
+      TAGD_TRY_ASSIGN(inside, count(node.children.at(0), scope.get()));
+      return scope.cardinality() - inside;
     }
     case plan_node::kind::and_: {
       TAGD_TRY_ASSIGN(order, order_and(node));
@@ -330,8 +340,8 @@ class evaluator {
       TAGD_TRY_ASSIGN(before_last, run_and(order, candidates, order.steps() - 1));
       if (order.negated.empty())
         return count(*order.positive.back(), before_last.get());
-      TAGD_TRY_ASSIGN(inner, eval(order.negated.back()->children.at(0), before_last.get()));
-      return before_last.cardinality() - inner.cardinality();
+      TAGD_TRY_ASSIGN(inside, count(order.negated.back()->children.at(0), before_last.get()));
+      return before_last.cardinality() - inside;
     }
     default:
       break;
@@ -344,6 +354,7 @@ class evaluator {
   const query_plan& plan_;
   vshard_reader& reader_;
   std::optional<bitmap> universe_;
+  const roaring_bitmap_t* universe_view_ = nullptr;
 };
 
 } // namespace

@@ -361,9 +361,20 @@ result<query_plan> bind_expression(const expr& e, const std::string& entity,
   query_plan plan;
   plan.entity = entity;
   plan.catalog_version = state.version;
+  // The universe: the stored union of the offline tables' present keys when it is current,
+  // plus each real-time table's present keys (those change row by row).
+  std::vector<uint32_t> offline;
   for (const auto& [name, table] : state.tables)
     if (table.entity == entity && !table.versions.empty())
-      plan.universe_storage_ids.push_back(table.versions.back().storage_id);
+      (table.mode == table_mode::offline ? offline : plan.universe_storage_ids)
+          .push_back(table.versions.back().storage_id);
+  std::sort(offline.begin(), offline.end());
+  const entity_def& def = state.entities.at(entity);
+  if (def.universe_storage != 0 && def.universe_inputs == offline)
+    plan.universe_storage_ids.push_back(def.universe_storage);
+  else
+    plan.universe_storage_ids.insert(plan.universe_storage_ids.end(), offline.begin(),
+                                     offline.end());
   binder b(entity, state, cat, options, plan);
   TAGD_TRY_ASSIGN(root, b.bind(e));
   plan.root = std::move(root);

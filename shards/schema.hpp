@@ -28,6 +28,10 @@ inline bool is_ranged(tag_kind k) {
 struct entity_def {
   std::string name;
   key_kind keys = key_kind::u64;
+  // The union of the present keys of the current offline table versions, stored per vshard
+  // (slot 0 of kPresentTag under this storage id; 0: none), and the versions it was built from.
+  uint32_t universe_storage = 0;
+  std::vector<uint32_t> universe_inputs;
 };
 
 struct tag_def {

@@ -412,7 +412,8 @@ result<import_report> table_loader::commit() {
   finished_ = true;
   // Space of dropped versions is reused by LMDB; a crash before this is cleaned up at open.
   (void)db_.drop_storage_everywhere(entity_.name, dropped);
-  // Best effort: a composite that stays stale is evaluated from its definition instead.
+  // Best effort: a stale universe or composite is computed from its inputs instead.
+  (void)db_.refresh_universe(entity_.name);
   (void)db_.refresh_materialized(entity_.name);
   report.seconds = seconds_since(start);
   return report;

@@ -52,14 +52,6 @@ std::set<uint32_t> stored_ids(database& db) {
   return ids;
 }
 
-std::set<uint32_t> live_ids(database& db) {
-  std::set<uint32_t> ids;
-  for (auto& [name, table] : db.snapshot()->tables)
-    for (auto& v : table.versions)
-      ids.insert(v.storage_id);
-  return ids;
-}
-
 } // namespace
 
 TEST_CASE("import rejects bad rows with file, line and reason", "[load]") {
@@ -122,7 +114,7 @@ TEST_CASE("a load past the reject limit aborts and leaves nothing behind", "[loa
   CHECK(count(*db, "level = 'silver'") == 0);
   CHECK(db->snapshot()->tables.at("scores").versions.size() == 1);
   CHECK(db->snapshot()->tables.at("scores").versions.back().label == "v1");
-  CHECK(stored_ids(*db) == live_ids(*db));
+  CHECK(stored_ids(*db) == db->live_storage_ids());
 }
 
 TEST_CASE("readers see the previous version until the load commits", "[load]") {
@@ -169,13 +161,13 @@ TEST_CASE("an abandoned load leaves no trace; retention drops old versions", "[l
   REQUIRE(versions.size() == 2);
   CHECK(versions[0].label == "v3");
   CHECK(versions[1].label == "v4");
-  CHECK(stored_ids(*db) == live_ids(*db));
+  CHECK(stored_ids(*db) == db->live_storage_ids());
   {
     auto loader = db->begin_load("scores", "v5");
     REQUIRE_OK(loader);
     REQUIRE_STATUS_OK((*loader)->add_file(dir / "v1.csv", {}));
   } // destroyed without commit
-  CHECK(stored_ids(*db) == live_ids(*db));
+  CHECK(stored_ids(*db) == db->live_storage_ids());
   CHECK(count(*db, "level = 'gold'") == 1);
 }
 
@@ -199,7 +191,7 @@ TEST_CASE("data written by a load that crashed before its commit is dropped at o
   }
   auto db = open_db(dir);
   CHECK(stored_ids(*db).count(999) == 0);
-  CHECK(stored_ids(*db) == live_ids(*db));
+  CHECK(stored_ids(*db) == db->live_storage_ids());
   CHECK(count(*db, "level = 'gold'") == 1);
 }
 
