@@ -140,7 +140,33 @@ result<uint64_t> range_chunks(const bsi_meta& meta, const slice_source& slices, 
   uint64_t* scratch = any_layer + kChunkWords;
   uint64_t* candidate_scratch = scratch + kChunkWords;
   uint64_t total = 0;
+  // Few candidates in a chunk: decode each one's value bit by bit instead of sweeping the
+  // chunk's slices (which would expand every sparse slice into 1024 words).
+  constexpr uint32_t few_candidates = 64;
+  std::vector<uint32_t> few;
+  auto in_range = [&](uint32_t ordinal) {
+    for (uint32_t layer = 0; layer < meta.layers; ++layer) {
+      if (!roaring_bitmap_contains(existence[layer], ordinal))
+        continue;
+      uint64_t offset = 0;
+      for (uint32_t bit = 0; bit < meta.bits; ++bit)
+        if (roaring_bitmap_contains(layer_slices[layer][bit], ordinal))
+          offset |= uint64_t{1} << bit;
+      if ((!need_lower || offset >= low) && (!need_upper || offset <= high))
+        return true;
+    }
+    return false;
+  };
   for (uint16_t key : keys) {
+    if (candidates && small_chunk_values(candidates, key, few_candidates, few)) {
+      for (uint32_t ordinal : few)
+        if (in_range(ordinal)) {
+          ++total;
+          if (out)
+            roaring_bitmap_add(out, ordinal); // ascending: appends to the last container
+        }
+      continue;
+    }
     const uint64_t* allowed = nullptr;
     if (candidates && !(allowed = chunk_words(candidates, key, candidate_scratch)))
       continue;

@@ -97,6 +97,22 @@ const uint64_t* chunk_words(const roaring_bitmap_t* b, uint16_t key, uint64_t* s
   return scratch;
 }
 
+bool small_chunk_values(const roaring_bitmap_t* b, uint16_t key, uint32_t limit,
+                        std::vector<uint32_t>& out) {
+  const roaring_array_t& ra = b->high_low_container;
+  int32_t index = ra_get_index(&ra, key);
+  if (index < 0)
+    return false;
+  uint8_t type = ra.typecodes[index];
+  const void* c = container_unwrap_shared(ra.containers[index], &type);
+  int cardinality = container_get_cardinality(c, type);
+  if (cardinality < 0 || static_cast<uint32_t>(cardinality) > limit)
+    return false;
+  out.resize(static_cast<size_t>(cardinality));
+  container_to_uint32_array(out.data(), c, type, uint32_t{key} << 16);
+  return true;
+}
+
 __attribute__((target("popcnt"))) static uint64_t popcount_words_hw(const uint64_t* words) {
   uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
   for (size_t i = 0; i < kChunkWords; i += 4) {

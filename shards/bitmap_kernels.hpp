@@ -34,6 +34,11 @@ const uint64_t* chunk_words(const roaring_bitmap_t* b, uint16_t key, uint64_t* s
 
 uint64_t popcount_words(const uint64_t* words);
 
+// The values (full 32-bit) of chunk `key` of `b` into `out`, if the chunk exists and holds at
+// most `limit` values; false otherwise (out untouched).
+bool small_chunk_values(const roaring_bitmap_t* b, uint16_t key, uint32_t limit,
+                        std::vector<uint32_t>& out);
+
 // Appends chunk `key` (greater than every key already in `out`) holding `words`, whose
 // population is `cardinality`, as a bitset or array container.
 void append_chunk(roaring_bitmap_t* out, uint16_t key, const uint64_t* words, uint64_t cardinality);

@@ -71,39 +71,51 @@ result<bitmap_pack_view> bitmap_pack_view::open(std::string_view stored) {
     std::memcpy(view.copy_.get() + 16, stored.data(), stored.size());
     stored = std::string_view(view.copy_.get() + 16, stored.size());
   }
+  // Entries are read where they lie (binary search on demand): opening costs the same for a
+  // tag with two values or three hundred, and a query touches only the slots it needs.
   view.bytes_ = stored;
-  view.entries_.resize(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    const char* e = stored.data() + 8 + i * kEntryBytes;
-    view.entries_[i] = {get_u32(e), get_u32(e + 4), get_u32(e + 8)};
-    if (size_t{view.entries_[i].offset} + view.entries_[i].length > stored.size())
-      return status(error_code::corruption, "stored bitmap pack entry out of bounds");
-  }
+  view.count_ = count;
   return view;
 }
 
+bitmap_pack_view::entry bitmap_pack_view::entry_at(uint32_t index) const {
+  const char* e = bytes_.data() + 8 + size_t{index} * kEntryBytes;
+  return {get_u32(e), get_u32(e + 4), get_u32(e + 8)};
+}
+
 std::vector<uint32_t> bitmap_pack_view::slots() const {
-  std::vector<uint32_t> slots;
-  for (const entry& e : entries_)
-    slots.push_back(e.slot);
+  std::vector<uint32_t> slots(count_);
+  for (uint32_t i = 0; i < count_; ++i)
+    slots[i] = entry_at(i).slot;
   return slots;
 }
 
-const bitmap_pack_view::entry* bitmap_pack_view::find(uint32_t slot) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), slot,
-                             [](const entry& e, uint32_t s) { return e.slot < s; });
-  return it != entries_.end() && it->slot == slot ? &*it : nullptr;
+std::optional<bitmap_pack_view::entry> bitmap_pack_view::find(uint32_t slot) const {
+  uint32_t lo = 0, hi = count_;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (entry_at(mid).slot < slot)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == count_)
+    return std::nullopt;
+  entry e = entry_at(lo);
+  if (e.slot != slot || size_t{e.offset} + e.length > bytes_.size())
+    return std::nullopt;
+  return e;
 }
 
 std::string_view bitmap_pack_view::frozen(uint32_t slot) const {
-  const entry* e = find(slot);
+  auto e = find(slot);
   return e ? bytes_.substr(e->offset, e->length) : std::string_view();
 }
 
 result<const roaring_bitmap_t*> bitmap_pack_view::bitmap(uint32_t slot) {
   if (auto it = views_.find(slot); it != views_.end())
     return it->second.get();
-  const entry* e = find(slot);
+  auto e = find(slot);
   if (!e)
     return empty_bitmap();
   const roaring_bitmap_t* view = roaring_bitmap_frozen_view(bytes_.data() + e->offset, e->length);

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +49,8 @@ class bitmap_pack_view {
   struct entry {
     uint32_t slot, offset, length;
   };
-  const entry* find(uint32_t slot) const;
+  entry entry_at(uint32_t index) const;
+  std::optional<entry> find(uint32_t slot) const;
   struct view_deleter {
     void operator()(const roaring_bitmap_t* r) const {
       roaring_bitmap_free(const_cast<roaring_bitmap_t*>(r));
@@ -59,7 +61,7 @@ class bitmap_pack_view {
   };
   std::unique_ptr<char, buffer_deleter> copy_;
   std::string_view bytes_;
-  std::vector<entry> entries_;
+  uint32_t count_ = 0;
   std::map<uint32_t, std::unique_ptr<const roaring_bitmap_t, view_deleter>> views_;
 };
 

@@ -49,18 +49,22 @@ NLOHMANN_JSON_SERIALIZE_ENUM(time_unit,
                              {{time_unit::date, "date"}, {time_unit::timestamp, "timestamp"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(table_mode,
                              {{table_mode::offline, "offline"}, {table_mode::realtime, "realtime"}})
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(entity_def, name, keys, universe_storage, universe_inputs)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(tag_def, id, name, entity, kind, precision, scale, unit, table,
-                                   column, expression, materialized, materialized_storage,
-                                   materialized_tables, materialized_groups)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(table_version, storage_id, label, created, rows)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(table_def, id, name, entity, mode, multi_row, key_column, tags,
-                                   retention, set_separator, versions)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(group_version, version, created, count, expression,
-                                   table_versions)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(group_def, id, name, entity, versions)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(catalog_state, version, vshards, next_id, entities, tables, tags,
-                                   groups)
+// Fields missing from a stored catalog (written before they existed) take their defaults.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(entity_def, name, keys, universe_storage,
+                                                universe_inputs)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(tag_def, id, name, entity, kind, precision, scale,
+                                                unit, table, column, expression, materialized,
+                                                materialized_storage, materialized_tables,
+                                                materialized_groups)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(table_version, storage_id, label, created, rows)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(table_def, id, name, entity, mode, multi_row,
+                                                key_column, tags, retention, set_separator,
+                                                versions)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(group_version, version, created, count, expression,
+                                                table_versions)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(group_def, id, name, entity, versions)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(catalog_state, version, vshards, next_id, entities,
+                                                tables, tags, groups)
 
 namespace {
 constexpr const char* state_key = "state";

@@ -56,6 +56,10 @@ class lmdb_txn {
   static result<lmdb_txn> begin(const lmdb_env& env, bool read_only);
   status commit();
   void abort();
+  // A read-only transaction can be parked (reset) and reused (renew), which skips the
+  // reader-slot setup of a fresh begin.
+  void reset() { mdb_txn_reset(txn_); }
+  status renew() { return lmdb_status(mdb_txn_renew(txn_), "mdb_txn_renew"); }
   MDB_txn* get() const { return txn_; }
   explicit operator bool() const { return txn_ != nullptr; }
 

@@ -64,9 +64,37 @@ vshard_store::open(const std::string& directory, key_kind keys, const lmdb_optio
 result<vshard_reader> vshard_store::read() {
   vshard_reader reader;
   reader.store_ = this;
+  {
+    std::lock_guard lock(parked_mutex_);
+    if (!parked_.empty()) {
+      reader.txn_ = std::move(parked_.back());
+      parked_.pop_back();
+    }
+  }
+  if (reader.txn_) {
+    if (reader.txn_.renew().is_ok())
+      return reader;
+    reader.txn_.abort();
+  }
   TAGD_TRY_ASSIGN(txn, lmdb_txn::begin(env_, true));
   reader.txn_ = std::move(txn);
   return reader;
+}
+
+void vshard_store::park(lmdb_txn txn) {
+  txn.reset();
+  std::lock_guard lock(parked_mutex_);
+  // As many as threads read at once; beyond a few, close them (they hold reader slots).
+  if (parked_.size() < 8)
+    parked_.push_back(std::move(txn));
+}
+
+vshard_reader::~vshard_reader() {
+  // Views into the map die with the caches before the transaction is parked.
+  packs_.clear();
+  groups_.clear();
+  if (txn_ && store_)
+    store_->park(std::move(txn_));
 }
 
 result<vshard_writer> vshard_store::write() {

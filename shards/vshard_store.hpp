@@ -18,6 +18,7 @@
 #include "shards/status.hpp"
 
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <set>
@@ -45,6 +46,10 @@ class vshard_store;
 // (and are fetched once) for its lifetime. Not thread-safe; one per query per vshard.
 class vshard_reader {
  public:
+  vshard_reader() = default;
+  vshard_reader(vshard_reader&&) noexcept = default;
+  vshard_reader& operator=(vshard_reader&&) noexcept = default;
+  ~vshard_reader(); // parks the transaction for the next reader
   // The stored bitmap, or the empty bitmap when nothing is stored.
   result<const roaring_bitmap_t*> bitmap_of(uint32_t storage_id, uint32_t tag_id, uint32_t slot);
   result<bsi_meta> bsi(uint32_t storage_id, uint32_t tag_id);
@@ -115,9 +120,12 @@ class vshard_store {
   friend class vshard_reader;
   friend class vshard_writer;
   vshard_store() = default;
+  void park(lmdb_txn txn);
   std::string directory_;
   key_kind keys_ = key_kind::u64;
   lmdb_env env_;
+  std::mutex parked_mutex_;
+  std::vector<lmdb_txn> parked_; // reset read transactions, renewed by the next read()
   MDB_dbi keys_dbi_ = 0, ordinals_dbi_ = 0, bitmaps_dbi_ = 0, bsi_dbi_ = 0, rows_dbi_ = 0,
           groups_dbi_ = 0;
 };

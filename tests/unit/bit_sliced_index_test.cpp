@@ -116,13 +116,20 @@ TEST_CASE("bit-sliced index: dense data over several chunks, counted and built",
       return index.existence.at(layer).get();
     return index.slices.at(layer).at(bit).get();
   };
-  std::set<uint32_t> candidates;
-  bitmap candidate_bits;
-  for (uint32_t o = 0; o < 200000; ++o)
-    if (o % 3 != 0 && o / 65536 != 2) { // one chunk has no candidates at all
+  // Dense candidates (one chunk has none at all), and sparse ones (a few dozen per chunk,
+  // decoded one by one instead of swept).
+  std::set<uint32_t> candidates, sparse;
+  bitmap candidate_bits, sparse_bits;
+  for (uint32_t o = 0; o < 200000; ++o) {
+    if (o % 3 != 0 && o / 65536 != 2) {
       candidates.insert(o);
       candidate_bits.add(o);
     }
+    if (o % 1999 == 0) {
+      sparse.insert(o);
+      sparse_bits.add(o);
+    }
+  }
   for (auto [lo, hi] : std::vector<std::pair<int64_t, int64_t>>{{-500, 500},
                                                                 {7, 7},
                                                                 {-3, 100},
@@ -133,10 +140,15 @@ TEST_CASE("bit-sliced index: dense data over several chunks, counted and built",
                                                                 {499, 600},
                                                                 {INT64_MIN, 6},
                                                                 {6, INT64_MAX}}) {
-    for (bool restricted : {false, true}) {
+    for (int restricted : {0, 1, 2}) {
       INFO("lo=" << lo << " hi=" << hi << " restricted=" << restricted);
-      auto expected = naive_range(data, lo, hi, restricted ? &candidates : nullptr);
-      const roaring_bitmap_t* scope = restricted ? candidate_bits.get() : nullptr;
+      const std::set<uint32_t>* allowed = restricted == 1   ? &candidates
+                                          : restricted == 2 ? &sparse
+                                                            : nullptr;
+      auto expected = naive_range(data, lo, hi, allowed);
+      const roaring_bitmap_t* scope = restricted == 1   ? candidate_bits.get()
+                                      : restricted == 2 ? sparse_bits.get()
+                                                        : nullptr;
       auto built = bsi_range(index.meta, slices, lo, hi, scope);
       REQUIRE(built.is_ok());
       auto values = built->to_vector();
