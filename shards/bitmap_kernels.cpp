@@ -1,6 +1,7 @@
 #include "shards/bitmap_kernels.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 extern "C" {
 #include <roaring/containers/containers.h>
@@ -95,6 +96,48 @@ const uint64_t* chunk_words(const roaring_bitmap_t* b, uint16_t key, uint64_t* s
     }
   }
   return scratch;
+}
+
+uint64_t union_cardinality(const std::vector<const roaring_bitmap_t*>& inputs) {
+  // Chunk by chunk: a chunk held by one input counts as its container's cardinality; chunks
+  // held by several are OR-ed word by word and counted.
+  std::vector<uint16_t> keys;
+  for (const roaring_bitmap_t* b : inputs)
+    if (b) {
+      std::vector<uint16_t> mine = chunk_keys(b), merged;
+      std::set_union(keys.begin(), keys.end(), mine.begin(), mine.end(),
+                     std::back_inserter(merged));
+      keys.swap(merged);
+    }
+  std::vector<uint64_t> buffers(2 * kChunkWords);
+  uint64_t* acc = buffers.data();
+  uint64_t* scratch = acc + kChunkWords;
+  uint64_t total = 0;
+  for (uint16_t key : keys) {
+    const roaring_bitmap_t* only = nullptr;
+    int holders = 0;
+    for (const roaring_bitmap_t* b : inputs)
+      if (b && ra_get_index(&b->high_low_container, key) >= 0) {
+        only = b;
+        ++holders;
+      }
+    if (holders == 1) {
+      const roaring_array_t& ra = only->high_low_container;
+      int32_t index = ra_get_index(&ra, key);
+      uint8_t type = ra.typecodes[index];
+      const void* c = container_unwrap_shared(ra.containers[index], &type);
+      total += static_cast<uint64_t>(container_get_cardinality(c, type));
+      continue;
+    }
+    std::fill(acc, acc + kChunkWords, uint64_t{0});
+    for (const roaring_bitmap_t* b : inputs)
+      if (b)
+        if (const uint64_t* words = chunk_words(b, key, scratch))
+          for (size_t w = 0; w < kChunkWords; ++w)
+            acc[w] |= words[w];
+    total += popcount_words(acc);
+  }
+  return total;
 }
 
 bool small_chunk_values(const roaring_bitmap_t* b, uint16_t key, uint32_t limit,

@@ -14,6 +14,9 @@ namespace tagd {
 // |a ∩ b|. Either may be null, meaning "no restriction": the other one's cardinality.
 uint64_t and_cardinality(const roaring_bitmap_t* a, const roaring_bitmap_t* b);
 
+// |b1 ∪ b2 ∪ …| without building the union (nulls are skipped).
+uint64_t union_cardinality(const std::vector<const roaring_bitmap_t*>& inputs);
+
 // Whether the POPCNT path is in use (the CPU has the instruction).
 bool popcnt_kernels_enabled();
 

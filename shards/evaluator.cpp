@@ -293,6 +293,8 @@ class evaluator {
           total += and_cardinality(b, candidates);
         return total;
       }
+      if (!candidates)
+        return union_cardinality(inputs);
       break;
     }
     case plan_node::kind::values_all: {
@@ -304,9 +306,11 @@ class evaluator {
       });
       if (inputs.size() == 1)
         return and_cardinality(inputs[0], candidates);
+      if (inputs.size() == 2 && !candidates)
+        return and_cardinality(inputs[0], inputs[1]);
       bitmap all(candidates ? roaring_bitmap_and(inputs[0], candidates)
-                            : roaring_bitmap_copy(inputs[0]));
-      for (size_t i = 1; i + 1 < inputs.size() && !all.empty(); ++i)
+                            : roaring_bitmap_and(inputs[0], inputs[1]));
+      for (size_t i = candidates ? 1 : 2; i + 1 < inputs.size() && !all.empty(); ++i)
         roaring_bitmap_and_inplace(all.get(), inputs[i]);
       return and_cardinality(all.get(), inputs.back());
     }
@@ -320,6 +324,26 @@ class evaluator {
           total += n;
         }
         return total;
+      }
+      break;
+    case plan_node::kind::or_:
+      if (!candidates) {
+        // Stored leaves are counted in place; only other children are built.
+        std::vector<const roaring_bitmap_t*> views;
+        std::vector<bitmap> built;
+        for (const plan_node& child : node.children) {
+          if (child.type == plan_node::kind::values_any || child.type == plan_node::kind::not_null ||
+              child.type == plan_node::kind::group) {
+            TAGD_TRY_ASSIGN(inputs, inputs_of(child));
+            views.insert(views.end(), inputs.begin(), inputs.end());
+          } else {
+            TAGD_TRY_ASSIGN(part, eval(child, nullptr));
+            built.push_back(std::move(part));
+          }
+        }
+        for (const bitmap& b : built)
+          views.push_back(b.get());
+        return union_cardinality(views);
       }
       break;
     case plan_node::kind::not_: {

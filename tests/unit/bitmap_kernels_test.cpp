@@ -48,3 +48,20 @@ TEST_CASE("and_cardinality equals a count of the intersection", "[kernels]") {
     CHECK(and_cardinality(frozen->get(), b.get()) == expected);
   }
 }
+
+TEST_CASE("union_cardinality equals the size of the union", "[kernels]") {
+  std::mt19937 rng(5);
+  std::vector<bitmap> owned;
+  std::vector<const roaring_bitmap_t*> inputs{nullptr};
+  std::set<uint32_t> all;
+  for (double density : {0.01, 0.4, 0.7, 0.05}) {
+    owned.push_back(random_bitmap(rng, density));
+    for (uint32_t v : owned.back().to_vector())
+      all.insert(v);
+  }
+  for (const bitmap& b : owned)
+    inputs.push_back(b.get());
+  CHECK(union_cardinality(inputs) == all.size());
+  CHECK(union_cardinality({owned[0].get()}) == owned[0].cardinality());
+  CHECK(union_cardinality({}) == 0);
+}
