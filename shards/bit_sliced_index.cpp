@@ -140,30 +140,37 @@ result<uint64_t> range_chunks(const bsi_meta& meta, const slice_source& slices, 
   uint64_t* scratch = any_layer + kChunkWords;
   uint64_t* candidate_scratch = scratch + kChunkWords;
   uint64_t total = 0;
-  // Few candidates in a chunk: decode each one's value bit by bit instead of sweeping the
-  // chunk's slices (which would expand every sparse slice into 1024 words).
-  constexpr uint32_t few_candidates = 64;
+  // Few candidates in a chunk: gather each one's value bits (a bit test per slice) instead
+  // of sweeping the chunk's slices, which would expand every sparse slice into 1024 words.
+  constexpr uint32_t few_candidates = 1024;
   std::vector<uint32_t> few;
-  auto in_range = [&](uint32_t ordinal) {
-    for (uint32_t layer = 0; layer < meta.layers; ++layer) {
-      if (!roaring_bitmap_contains(existence[layer], ordinal))
-        continue;
-      uint64_t offset = 0;
-      for (uint32_t bit = 0; bit < meta.bits; ++bit)
-        if (roaring_bitmap_contains(layer_slices[layer][bit], ordinal))
-          offset |= uint64_t{1} << bit;
-      if ((!need_lower || offset >= low) && (!need_upper || offset <= high))
-        return true;
-    }
-    return false;
-  };
+  std::vector<uint16_t> lows;
+  std::vector<uint64_t> offsets, present;
+  std::vector<bool> matched;
   for (uint16_t key : keys) {
     if (candidates && small_chunk_values(candidates, key, few_candidates, few)) {
-      for (uint32_t ordinal : few)
-        if (in_range(ordinal)) {
+      size_t n = few.size();
+      lows.resize(n);
+      for (size_t j = 0; j < n; ++j)
+        lows[j] = static_cast<uint16_t>(few[j]);
+      matched.assign(n, false);
+      for (uint32_t layer = 0; layer < meta.layers; ++layer) {
+        offsets.assign(n, 0);
+        present.assign(n, 0);
+        gather_membership(existence[layer], key, lows.data(), n, 1, present.data());
+        for (uint32_t bit = 0; bit < meta.bits; ++bit)
+          gather_membership(layer_slices[layer][bit], key, lows.data(), n, uint64_t{1} << bit,
+                            offsets.data());
+        for (size_t j = 0; j < n; ++j)
+          if (present[j] && (!need_lower || offsets[j] >= low) &&
+              (!need_upper || offsets[j] <= high))
+            matched[j] = true;
+      }
+      for (size_t j = 0; j < n; ++j)
+        if (matched[j]) {
           ++total;
           if (out)
-            roaring_bitmap_add(out, ordinal); // ascending: appends to the last container
+            roaring_bitmap_add(out, few[j]); // ascending: appends to the last container
         }
       continue;
     }

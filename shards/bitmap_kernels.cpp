@@ -140,6 +140,44 @@ uint64_t union_cardinality(const std::vector<const roaring_bitmap_t*>& inputs) {
   return total;
 }
 
+void gather_membership(const roaring_bitmap_t* b, uint16_t key, const uint16_t* lows, size_t n,
+                       uint64_t mask, uint64_t* acc) {
+  const roaring_array_t& ra = b->high_low_container;
+  int32_t index = ra_get_index(&ra, key);
+  if (index < 0)
+    return;
+  uint8_t type = ra.typecodes[index];
+  const void* c = container_unwrap_shared(ra.containers[index], &type);
+  if (type == BITSET_CONTAINER_TYPE_CODE) {
+    const uint64_t* words = static_cast<const bitset_container_t*>(c)->array;
+    for (size_t j = 0; j < n; ++j)
+      if ((words[lows[j] >> 6] >> (lows[j] & 63)) & 1)
+        acc[j] |= mask;
+  } else if (type == ARRAY_CONTAINER_TYPE_CODE) {
+    const auto* array = static_cast<const array_container_t*>(c);
+    int32_t i = 0;
+    for (size_t j = 0; j < n; ++j) {
+      while (i < array->cardinality && array->array[i] < lows[j])
+        ++i;
+      if (i == array->cardinality)
+        break;
+      if (array->array[i] == lows[j])
+        acc[j] |= mask;
+    }
+  } else {
+    const auto* run = static_cast<const run_container_t*>(c);
+    int32_t i = 0;
+    for (size_t j = 0; j < n; ++j) {
+      while (i < run->n_runs && uint32_t{run->runs[i].value} + run->runs[i].length < lows[j])
+        ++i;
+      if (i == run->n_runs)
+        break;
+      if (run->runs[i].value <= lows[j])
+        acc[j] |= mask;
+    }
+  }
+}
+
 bool small_chunk_values(const roaring_bitmap_t* b, uint16_t key, uint32_t limit,
                         std::vector<uint32_t>& out) {
   const roaring_array_t& ra = b->high_low_container;

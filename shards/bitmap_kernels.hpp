@@ -37,6 +37,11 @@ const uint64_t* chunk_words(const roaring_bitmap_t* b, uint16_t key, uint64_t* s
 
 uint64_t popcount_words(const uint64_t* words);
 
+// For ascending low halves `lows[0..n)` of values in chunk `key`: acc[j] |= mask for every
+// value that `b` holds (a bit test per value for bitsets, a merge for arrays and runs).
+void gather_membership(const roaring_bitmap_t* b, uint16_t key, const uint16_t* lows, size_t n,
+                       uint64_t mask, uint64_t* acc);
+
 // The values (full 32-bit) of chunk `key` of `b` into `out`, if the chunk exists and holds at
 // most `limit` values; false otherwise (out untouched).
 bool small_chunk_values(const roaring_bitmap_t* b, uint16_t key, uint32_t limit,

@@ -332,8 +332,8 @@ class evaluator {
         std::vector<const roaring_bitmap_t*> views;
         std::vector<bitmap> built;
         for (const plan_node& child : node.children) {
-          if (child.type == plan_node::kind::values_any || child.type == plan_node::kind::not_null ||
-              child.type == plan_node::kind::group) {
+          if (child.type == plan_node::kind::values_any ||
+              child.type == plan_node::kind::not_null || child.type == plan_node::kind::group) {
             TAGD_TRY_ASSIGN(inputs, inputs_of(child));
             views.insert(views.end(), inputs.begin(), inputs.end());
           } else {

@@ -18,8 +18,8 @@
 #include "shards/status.hpp"
 
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
