@@ -4,6 +4,7 @@
 
 #include <lmdb.h>
 
+#include <cstdio>
 #include <stdexcept>
 
 namespace tagd::bench {
@@ -62,8 +63,18 @@ tagd_import import_tables(database& db, const std::string& csv_directory, bool s
     check(db.define_entity(entity, key_kind::string), "defining entity type " + entity);
   for (const bench_table& table : bench_tables()) {
     check(db.define_table(to_table_spec(table, entity)), "defining table " + table.name);
+    import_options options;
+    options.progress = [&table](const import_progress& p) {
+      // One status line on stderr, rewritten in place: rows, rows/s, share of the file read.
+      std::fprintf(stderr, "\r  importing %-16s %s %11llu rows %6.2f M rows/s %5.1f%%   ",
+                   table.name.c_str(), p.phase, static_cast<unsigned long long>(p.rows),
+                   p.seconds > 0 ? p.rows / p.seconds / 1e6 : 0.0,
+                   p.total_bytes ? 100.0 * p.bytes / p.total_bytes : 0.0);
+    };
     stopwatch clock;
-    auto report = db.import_files(table.name, "bench", {table_file(csv_directory, table.name)}, {});
+    auto report =
+        db.import_files(table.name, "bench", {table_file(csv_directory, table.name)}, options);
+    std::fprintf(stderr, "\n");
     result.seconds += clock.seconds();
     if (!report)
       throw std::runtime_error("importing " + table.name + ": " + report.error().to_string());

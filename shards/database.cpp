@@ -487,7 +487,7 @@ result<import_report> database::import_files(const std::string& table, const std
   for (const std::string& file : files)
     TAGD_TRY(loader->add_file(file, options));
   if (options.progress)
-    options.progress({0, 0, 0, 0, "writing"});
+    options.progress({loader->rows_read(), 0, 0, 0, "writing"});
   TAGD_TRY_ASSIGN(report, loader->commit());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

@@ -26,7 +26,9 @@ struct database_options {
   uint32_t vshards = 16; // for a new data directory; an existing one keeps its own
   bool no_sync = false;  // see lmdb_options::no_sync
   size_t vshard_map_size = size_t{64} << 30;
-  unsigned threads = 2; // worker threads for imports and queries
+  // Worker threads besides the calling thread, which always takes part: 1 uses both cores of a
+  // two-core machine; 0 runs every import and query on the calling thread alone.
+  unsigned threads = 1;
 };
 
 struct column_spec {

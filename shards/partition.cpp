@@ -17,7 +17,7 @@ uint64_t key_hash(std::string_view key) {
 }
 
 uint32_t vshard_count_for_keys(uint64_t expected_keys) {
-  constexpr uint64_t keys_per_vshard = 65536;
+  constexpr uint64_t keys_per_vshard = 131072; // two full 2^16 containers
   uint64_t wanted = (expected_keys + keys_per_vshard / 2) / keys_per_vshard;
   uint32_t count = 1;
   // Round to the nearest power of two (geometrically), within [1, 4096].

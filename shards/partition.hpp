@@ -28,9 +28,9 @@ inline bool is_valid_vshard_count(uint64_t count) {
   return count >= 1 && count <= 65536 && (count & (count - 1)) == 0;
 }
 
-// The vshard count a new data directory should get for an expected number of keys: about 64 k
-// keys per vshard (one nearly full roaring container each, see docs/storage.md), a power of two
-// between 1 and 4096.
+// The vshard count a new data directory should get for an expected number of keys: about 128 k
+// keys per vshard (two full roaring containers; docs/storage.md has the measurements), a power
+// of two between 1 and 4096.
 uint32_t vshard_count_for_keys(uint64_t expected_keys);
 
 } // namespace tagd

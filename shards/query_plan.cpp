@@ -31,8 +31,12 @@ class binder {
       node.type = e.type == expr::kind::and_ ? plan_node::kind::and_ : plan_node::kind::or_;
       for (const expr& child : e.children) {
         TAGD_TRY_ASSIGN(bound, bind(child));
+        if (node.type == plan_node::kind::and_ && merge_range(node, bound))
+          continue;
         node.children.push_back(std::move(bound));
       }
+      if (node.children.size() == 1)
+        return std::move(node.children[0]);
       return node;
     }
     case expr::kind::not_: {
@@ -60,6 +64,31 @@ class binder {
   }
 
  private:
+  // `a >= x AND a < y` on one single-valued tag is one range: one pass over the index instead
+  // of two. Merges `range` into a range child of `conjunction` on the same tag, if any.
+  static bool merge_range(plan_node& conjunction, const plan_node& range) {
+    if (range.type != plan_node::kind::range || !range.single_valued)
+      return false;
+    for (plan_node& sibling : conjunction.children) {
+      if (sibling.type != plan_node::kind::range || sibling.tag_id != range.tag_id ||
+          sibling.storage_id != range.storage_id)
+        continue;
+      // Intersect two sorted lists of disjoint inclusive ranges.
+      std::vector<std::pair<int64_t, int64_t>> both;
+      size_t i = 0, j = 0;
+      while (i < sibling.ranges.size() && j < range.ranges.size()) {
+        int64_t lo = std::max(sibling.ranges[i].first, range.ranges[j].first);
+        int64_t hi = std::min(sibling.ranges[i].second, range.ranges[j].second);
+        if (lo <= hi)
+          both.emplace_back(lo, hi);
+        (sibling.ranges[i].second < range.ranges[j].second ? i : j)++;
+      }
+      sibling.ranges = std::move(both);
+      return true;
+    }
+    return false;
+  }
+
   static plan_node negate(plan_node inner) {
     plan_node node;
     node.type = plan_node::kind::not_;

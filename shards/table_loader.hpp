@@ -18,6 +18,7 @@ class table_loader {
   // Parses a delimited file (optionally gzip) into the load. May be called for several files.
   status add_file(const std::string& path, const import_options& options);
   result<import_report> commit();
+  uint64_t rows_read() const { return rows_read_.load(); }
   void abort();
 
   // For callers streaming rows themselves (one record = key and columns, as in the file).

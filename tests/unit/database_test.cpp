@@ -179,3 +179,29 @@ TEST_CASE("bad expressions fail with a code, the column and the tag", "[database
   REQUIRE_FALSE(other.is_ok());
   CHECK(other.error().to_string() == "NOT_FOUND: no entity type 'merchant'");
 }
+
+TEST_CASE("ranges on one tag under AND merge into one range", "[database]") {
+  temp_dir dir;
+  database_options options;
+  options.vshards = 2;
+  auto db = database::open(dir.path(), options);
+  REQUIRE_OK(db);
+  REQUIRE_STATUS_OK((*db)->define_table(profile_table()));
+  write_file(dir / "profile.csv", profile_csv);
+  REQUIRE_OK((*db)->import_files("profile", "v1", {dir / "profile.csv"}, {}));
+  auto plan = (*db)->plan("user", *parse_expression("age >= 19 AND vip AND age < 31"), {});
+  REQUIRE_OK(plan);
+  REQUIRE(plan->root.children.size() == 2);
+  const plan_node& range = plan->root.children[0];
+  CHECK(range.type == plan_node::kind::range);
+  CHECK((range.ranges == std::vector<std::pair<int64_t, int64_t>>{{19, 30}}));
+  auto count = [&](const std::string& e) {
+    auto n = (*db)->estimate("user", e);
+    REQUIRE_OK(n);
+    return *n;
+  };
+  CHECK(count("age >= 19 AND age < 31") == 2);
+  CHECK(count("age != 25 AND age BETWEEN 19 AND 45") == 3);
+  CHECK(count("age > 40 AND age < 20") == 0);
+  CHECK(count("age NOT IN (19, 31) AND age >= 19") == 2);
+}

@@ -50,11 +50,12 @@ TEST_CASE("partition: keys spread evenly over vshards", "[partition]") {
   }
 }
 
-TEST_CASE("partition: vshard counts are sized to about 64 k keys each", "[partition]") {
+TEST_CASE("partition: vshard counts are sized to about 128 k keys each", "[partition]") {
   CHECK(vshard_count_for_keys(0) == 1);
-  CHECK(vshard_count_for_keys(1000000) == 16);
-  CHECK(vshard_count_for_keys(10000000) == 128);
-  CHECK(vshard_count_for_keys(100000000) == 1024);
+  CHECK(vshard_count_for_keys(1000000) == 8);
+  CHECK(vshard_count_for_keys(10000000) == 64);
+  CHECK(vshard_count_for_keys(100000000) == 512);
+  CHECK(vshard_count_for_keys(1000000000) == 4096);
   CHECK(is_valid_vshard_count(256));
   CHECK_FALSE(is_valid_vshard_count(0));
   CHECK_FALSE(is_valid_vshard_count(100));
