@@ -100,6 +100,69 @@ void compare_chunk(const std::vector<const roaring_bitmap_t*>& slices, uint16_t 
     found[w] |= decided[w];
 }
 
+// O'Neil's comparison for a short list of candidates of one chunk: their value bits are
+// gathered from the highest bit down, and a candidate leaves the list as soon as its bits so far
+// decide it (above or below a bound), so most slices are read for only a few candidates.
+// Sets matched[j] for the candidates few[j] with a value in [low, high] (offsets) in this layer.
+void match_few(const roaring_bitmap_t* existence,
+               const std::vector<const roaring_bitmap_t*>& slices, uint16_t key,
+               const std::vector<uint32_t>& few, bool need_lower, uint64_t low, bool need_upper,
+               uint64_t high, std::vector<bool>& matched) {
+  struct candidate {
+    uint32_t index;  // into few
+    bool lower_open; // not yet known to be above `low`
+    bool upper_open; // not yet known to be below `high`
+  };
+  std::vector<uint16_t> lows(few.size());
+  for (size_t j = 0; j < few.size(); ++j)
+    lows[j] = static_cast<uint16_t>(few[j]);
+  std::vector<uint64_t> bits(few.size(), 0);
+  gather_membership(existence, key, lows.data(), lows.size(), 1, bits.data());
+  std::vector<candidate> open;
+  std::vector<uint16_t> open_lows;
+  for (uint32_t j = 0; j < few.size(); ++j)
+    if (bits[j] && !matched[j]) {
+      open.push_back({j, need_lower, need_upper});
+      open_lows.push_back(lows[j]);
+    }
+  for (size_t i = slices.size(); i-- > 0 && !open.empty();) {
+    bits.assign(open.size(), 0);
+    gather_membership(slices[i], key, open_lows.data(), open_lows.size(), 1, bits.data());
+    size_t kept = 0;
+    for (size_t j = 0; j < open.size(); ++j) {
+      candidate c = open[j];
+      uint64_t v = bits[j];
+      bool drop = false;
+      if (c.lower_open) {
+        uint64_t b = (low >> i) & 1;
+        if (v > b)
+          c.lower_open = false;
+        else if (v < b)
+          drop = true;
+      }
+      if (c.upper_open && !drop) {
+        uint64_t b = (high >> i) & 1;
+        if (v < b)
+          c.upper_open = false;
+        else if (v > b)
+          drop = true;
+      }
+      if (drop)
+        continue;
+      if (!c.lower_open && !c.upper_open) {
+        matched[c.index] = true;
+        continue;
+      }
+      open[kept] = c;
+      open_lows[kept++] = open_lows[j];
+    }
+    open.resize(kept);
+    open_lows.resize(kept);
+  }
+  for (const candidate& c : open) // equal to a bound on every bit
+    matched[c.index] = true;
+}
+
 // The range over every layer; builds `out` when not null, and returns the population.
 result<uint64_t> range_chunks(const bsi_meta& meta, const slice_source& slices, int64_t lo,
                               int64_t hi, const roaring_bitmap_t* candidates,
@@ -144,29 +207,14 @@ result<uint64_t> range_chunks(const bsi_meta& meta, const slice_source& slices, 
   // of sweeping the chunk's slices, which would expand every sparse slice into 1024 words.
   constexpr uint32_t few_candidates = 1024;
   std::vector<uint32_t> few;
-  std::vector<uint16_t> lows;
-  std::vector<uint64_t> offsets, present;
   std::vector<bool> matched;
   for (uint16_t key : keys) {
     if (candidates && small_chunk_values(candidates, key, few_candidates, few)) {
-      size_t n = few.size();
-      lows.resize(n);
-      for (size_t j = 0; j < n; ++j)
-        lows[j] = static_cast<uint16_t>(few[j]);
-      matched.assign(n, false);
-      for (uint32_t layer = 0; layer < meta.layers; ++layer) {
-        offsets.assign(n, 0);
-        present.assign(n, 0);
-        gather_membership(existence[layer], key, lows.data(), n, 1, present.data());
-        for (uint32_t bit = 0; bit < meta.bits; ++bit)
-          gather_membership(layer_slices[layer][bit], key, lows.data(), n, uint64_t{1} << bit,
-                            offsets.data());
-        for (size_t j = 0; j < n; ++j)
-          if (present[j] && (!need_lower || offsets[j] >= low) &&
-              (!need_upper || offsets[j] <= high))
-            matched[j] = true;
-      }
-      for (size_t j = 0; j < n; ++j)
+      matched.assign(few.size(), false);
+      for (uint32_t layer = 0; layer < meta.layers; ++layer)
+        match_few(existence[layer], layer_slices[layer], key, few, need_lower, low, need_upper,
+                  high, matched);
+      for (size_t j = 0; j < few.size(); ++j)
         if (matched[j]) {
           ++total;
           if (out)

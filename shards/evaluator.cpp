@@ -169,6 +169,17 @@ class evaluator {
     return restrict(union_of(inputs), candidates);
   }
 
+  // Whether every match of `node` is in the universe: true unless a group (whose members may
+  // be keys no current table holds) decides it.
+  static bool within_universe(const plan_node& node) {
+    if (node.type == plan_node::kind::group)
+      return false;
+    if (node.type == plan_node::kind::not_)
+      return true; // universe − x
+    return std::all_of(node.children.begin(), node.children.end(),
+                       [](const plan_node& child) { return within_universe(child); });
+  }
+
   slice_source slices_of(const plan_node& node) {
     return [this, &node](uint32_t layer, uint32_t bit) {
       return reader_.bitmap_of(node.storage_id, node.tag_id, bsi_slot(layer, bit));
@@ -350,7 +361,9 @@ class evaluator {
       // |(U − x) ∩ c| = |U ∩ c| − |x ∩ (U ∩ c)|, counted without building U − x.
       TAGD_TRY_ASSIGN(all, universe());
       if (!candidates) {
-        TAGD_TRY_ASSIGN(inside, count(node.children.at(0), all));
+        // Every table leaf lies inside the universe: x ∩ U = x, no intersection needed.
+        const plan_node& inner = node.children.at(0);
+        TAGD_TRY_ASSIGN(inside, count(inner, within_universe(inner) ? nullptr : all));
         return roaring_bitmap_get_cardinality(all) - inside;
       }
       bitmap scope(roaring_bitmap_and(all, candidates));
