@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <stdexcept>
+#include <string_view>
 
 namespace tagd::bench {
 
@@ -66,8 +67,13 @@ tagd_import import_tables(database& db, const std::string& csv_directory, bool s
     import_options options;
     options.progress = [&table](const import_progress& p) {
       // One status line on stderr, rewritten in place: rows, rows/s, share of the file read.
-      std::fprintf(stderr, "\r  importing %-16s %s %11llu rows %6.2f M rows/s %5.1f%%   ",
-                   table.name.c_str(), p.phase, static_cast<unsigned long long>(p.rows),
+      if (std::string_view(p.phase) == "writing") {
+        std::fprintf(stderr, "\r  importing %-16s writing %11llu rows to the vshards%20s",
+                     table.name.c_str(), static_cast<unsigned long long>(p.rows), "");
+        return;
+      }
+      std::fprintf(stderr, "\r  importing %-16s reading %11llu rows %6.2f M rows/s %5.1f%%   ",
+                   table.name.c_str(), static_cast<unsigned long long>(p.rows),
                    p.seconds > 0 ? p.rows / p.seconds / 1e6 : 0.0,
                    p.total_bytes ? 100.0 * p.bytes / p.total_bytes : 0.0);
     };

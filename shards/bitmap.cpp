@@ -11,15 +11,18 @@ std::vector<uint32_t> bitmap::to_vector() const {
   return values;
 }
 
-std::string freeze(const roaring_bitmap_t* source) {
+std::string frozen_bytes(const roaring_bitmap_t* source) {
   size_t size = roaring_bitmap_frozen_size_in_bytes(source);
-  // frozen_serialize writes through aligned stores, so serialize into an aligned scratch buffer.
+  // frozen_serialize writes through aligned stores: serialize into aligned scratch space.
   void* scratch = std::aligned_alloc(32, (size + 31) / 32 * 32);
   roaring_bitmap_frozen_serialize(source, static_cast<char*>(scratch));
-  std::string stored(kFrozenPad, '\0');
-  stored.append(static_cast<const char*>(scratch), size);
+  std::string bytes(static_cast<const char*>(scratch), size);
   std::free(scratch);
-  return stored;
+  return bytes;
+}
+
+std::string freeze(const roaring_bitmap_t* source) {
+  return std::string(kFrozenPad, '\0') + frozen_bytes(source);
 }
 
 result<frozen_bitmap> frozen_bitmap::open(std::string_view stored) {

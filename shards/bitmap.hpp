@@ -57,6 +57,9 @@ class bitmap {
 inline constexpr size_t kFrozenPad = 16;
 std::string freeze(const roaring_bitmap_t* source);
 
+// CRoaring's frozen serialization of a bitmap, without a pad.
+std::string frozen_bytes(const roaring_bitmap_t* source);
+
 // A read-only bitmap over stored bytes: a view into the LMDB map when the bytes are aligned,
 // otherwise over an aligned private copy. Valid while the transaction that read the bytes lives.
 class frozen_bitmap {

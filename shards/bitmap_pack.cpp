@@ -26,16 +26,6 @@ size_t aligned_offset(size_t at) {
 }
 } // namespace
 
-std::string frozen_bytes(const roaring_bitmap_t* source) {
-  size_t size = roaring_bitmap_frozen_size_in_bytes(source);
-  // frozen_serialize writes through aligned stores: serialize into aligned scratch space.
-  void* scratch = std::aligned_alloc(32, (size + 31) / 32 * 32);
-  roaring_bitmap_frozen_serialize(source, static_cast<char*>(scratch));
-  std::string bytes(static_cast<const char*>(scratch), size);
-  std::free(scratch);
-  return bytes;
-}
-
 std::string build_bitmap_pack(const std::map<uint32_t, std::string>& frozen_by_slot) {
   size_t header = 8 + kEntryBytes * frozen_by_slot.size();
   size_t total = header;

@@ -25,9 +25,6 @@
 
 namespace tagd {
 
-// CRoaring's frozen serialization of a bitmap.
-std::string frozen_bytes(const roaring_bitmap_t* source);
-
 // Builds a pack from slots and their frozen bytes, in any order.
 std::string build_bitmap_pack(const std::map<uint32_t, std::string>& frozen_by_slot);
 
