@@ -14,11 +14,9 @@ std::vector<uint32_t> bitmap::to_vector() const {
 std::string frozen_bytes(const roaring_bitmap_t* source) {
   size_t size = roaring_bitmap_frozen_size_in_bytes(source);
   // frozen_serialize writes through aligned stores: serialize into aligned scratch space.
-  void* scratch = std::aligned_alloc(32, (size + 31) / 32 * 32);
-  roaring_bitmap_frozen_serialize(source, static_cast<char*>(scratch));
-  std::string bytes(static_cast<const char*>(scratch), size);
-  std::free(scratch);
-  return bytes;
+  aligned_buffer scratch = aligned_alloc_bytes(size);
+  roaring_bitmap_frozen_serialize(source, scratch.get());
+  return std::string(scratch.get(), size);
 }
 
 std::string freeze(const roaring_bitmap_t* source) {
@@ -32,10 +30,9 @@ result<frozen_bitmap> frozen_bitmap::open(std::string_view stored) {
   size_t size = stored.size() - kFrozenPad;
   frozen_bitmap result;
   if (reinterpret_cast<uintptr_t>(bytes) % 32 != 0) {
-    char* copy = static_cast<char*>(std::aligned_alloc(32, (size + 31) / 32 * 32));
-    std::memcpy(copy, bytes, size);
-    result.copy_.reset(copy);
-    bytes = copy;
+    result.copy_ = aligned_alloc_bytes(size);
+    std::memcpy(result.copy_.get(), bytes, size);
+    bytes = result.copy_.get();
   }
   result.view_.reset(roaring_bitmap_frozen_view(bytes, size));
   if (!result.view_)

@@ -7,6 +7,7 @@
 #include <roaring/roaring.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,6 +51,23 @@ class bitmap {
   roaring_bitmap_t* r_;
 };
 
+// A read-only view made by roaring_bitmap_frozen_view, released with roaring_bitmap_free.
+struct frozen_view_deleter {
+  void operator()(const roaring_bitmap_t* r) const {
+    roaring_bitmap_free(const_cast<roaring_bitmap_t*>(r));
+  }
+};
+using frozen_view_ptr = std::unique_ptr<const roaring_bitmap_t, frozen_view_deleter>;
+
+// Memory from std::aligned_alloc, which frozen views need (32-byte alignment).
+struct aligned_deleter {
+  void operator()(char* p) const { std::free(p); }
+};
+using aligned_buffer = std::unique_ptr<char, aligned_deleter>;
+inline aligned_buffer aligned_alloc_bytes(size_t bytes) {
+  return aligned_buffer(static_cast<char*>(std::aligned_alloc(32, (bytes + 31) / 32 * 32)));
+}
+
 // The stored form of a bitmap: kFrozenPad zero bytes, then CRoaring's frozen serialization.
 // LMDB places values larger than a page on overflow pages whose data begins 16 bytes into a
 // page, so the pad puts the frozen bytes on a 32-byte boundary, as roaring_bitmap_frozen_view
@@ -71,16 +89,8 @@ class frozen_bitmap {
   const roaring_bitmap_t* get() const { return view_.get(); }
 
  private:
-  struct view_deleter {
-    void operator()(const roaring_bitmap_t* r) const {
-      roaring_bitmap_free(const_cast<roaring_bitmap_t*>(r));
-    }
-  };
-  struct buffer_deleter {
-    void operator()(char* p) const { std::free(p); }
-  };
-  std::unique_ptr<char, buffer_deleter> copy_;
-  std::unique_ptr<const roaring_bitmap_t, view_deleter> view_;
+  aligned_buffer copy_;
+  frozen_view_ptr view_;
 };
 
 // The empty bitmap, shared read-only: the value of a leaf with nothing stored.

@@ -56,8 +56,7 @@ result<bitmap_pack_view> bitmap_pack_view::open(std::string_view stored) {
     return status(error_code::corruption, "stored bitmap pack is truncated");
   if (reinterpret_cast<uintptr_t>(stored.data()) % 32 != 16) {
     // Small packs live inside LMDB leaf pages at any 2-byte boundary: copy to ≡ 16 (mod 32).
-    size_t bytes = (stored.size() + 16 + 31) / 32 * 32;
-    view.copy_.reset(static_cast<char*>(std::aligned_alloc(32, bytes)));
+    view.copy_ = aligned_alloc_bytes(stored.size() + 16);
     std::memcpy(view.copy_.get() + 16, stored.data(), stored.size());
     stored = std::string_view(view.copy_.get() + 16, stored.size());
   }

@@ -10,6 +10,7 @@
 // 16 bytes into its first overflow page, so the offsets put every bitmap on the 32-byte
 // boundary that CRoaring's frozen views need, without a copy (MEASURED.md).
 
+#include "shards/bitmap.hpp"
 #include "shards/status.hpp"
 
 #include <roaring/roaring.h>
@@ -48,18 +49,10 @@ class bitmap_pack_view {
   };
   entry entry_at(uint32_t index) const;
   std::optional<entry> find(uint32_t slot) const;
-  struct view_deleter {
-    void operator()(const roaring_bitmap_t* r) const {
-      roaring_bitmap_free(const_cast<roaring_bitmap_t*>(r));
-    }
-  };
-  struct buffer_deleter {
-    void operator()(char* p) const { std::free(p); }
-  };
-  std::unique_ptr<char, buffer_deleter> copy_;
+  aligned_buffer copy_;
   std::string_view bytes_;
   uint32_t count_ = 0;
-  std::map<uint32_t, std::unique_ptr<const roaring_bitmap_t, view_deleter>> views_;
+  std::map<uint32_t, frozen_view_ptr> views_;
 };
 
 } // namespace tagd

@@ -86,6 +86,13 @@ const table_def* catalog_state::find_table(const std::string& name) const {
   auto it = tables.find(name);
   return it == tables.end() ? nullptr : &it->second;
 }
+std::vector<tag_def> catalog_state::tags_of(const table_def& table) const {
+  std::vector<tag_def> tags;
+  for (const std::string& name : table.tags)
+    tags.push_back(*find_tag(table.entity, name));
+  return tags;
+}
+
 const group_def* catalog_state::find_group(const std::string& name) const {
   auto it = groups.find(name);
   return it == groups.end() ? nullptr : &it->second;

@@ -30,6 +30,8 @@ struct catalog_state {
   const tag_def* find_tag(const std::string& entity, const std::string& name) const;
   const table_def* find_table(const std::string& name) const;
   const group_def* find_group(const std::string& name) const;
+  // The tags a table feeds, in its column order.
+  std::vector<tag_def> tags_of(const table_def& table) const;
   static std::string tag_key(const std::string& entity, const std::string& name) {
     return entity + '\n' + name;
   }

@@ -472,11 +472,8 @@ result<std::unique_ptr<table_loader>> database::begin_load(const std::string& ta
   }));
   auto state = catalog_->current();
   const table_def& table = *state->find_table(table_name);
-  std::vector<tag_def> tags;
-  for (const std::string& tag : table.tags)
-    tags.push_back(*state->find_tag(table.entity, tag));
   return std::unique_ptr<table_loader>(new table_loader(
-      *this, table, state->entities.at(table.entity), std::move(tags), storage_id, label));
+      *this, table, state->entities.at(table.entity), state->tags_of(table), storage_id, label));
 }
 
 result<import_report> database::import_files(const std::string& table, const std::string& label,

@@ -78,19 +78,23 @@ void edit_valued(bitmap_edits& edits, uint32_t tag_id, uint32_t ordinal,
     edits[{tag_id, kNotNullSlot}][ordinal] = !new_values.empty();
 }
 
+// The real-time table named `name`, or why it cannot take row updates.
+result<const table_def*> realtime_table(const catalog_state& state, const std::string& name) {
+  const table_def* table = state.find_table(name);
+  if (!table)
+    return status(error_code::not_found, "no table '" + name + "'");
+  if (table->mode != table_mode::realtime)
+    return status(error_code::invalid_argument,
+                  "table '" + name + "' is offline: load a new version instead");
+  return table;
+}
+
 } // namespace
 
 status database::upsert(const std::string& table_name, const std::vector<realtime_row>& rows) {
   auto state = catalog_->current();
-  const table_def* table = state->find_table(table_name);
-  if (!table)
-    return status(error_code::not_found, "no table '" + table_name + "'");
-  if (table->mode != table_mode::realtime)
-    return status(error_code::invalid_argument,
-                  "table '" + table_name + "' is offline: load a new version instead");
-  std::vector<tag_def> tags;
-  for (const std::string& name : table->tags)
-    tags.push_back(*state->find_tag(table->entity, name));
+  TAGD_TRY_ASSIGN(table, realtime_table(*state, table_name));
+  std::vector<tag_def> tags = state->tags_of(*table);
   row_converter converter(state->entities.at(table->entity).keys, tags, dictionaries_of(tags),
                           table->set_separator, vshards_);
   std::vector<std::vector<realtime_change>> by_vshard(vshards_);
@@ -127,12 +131,7 @@ status database::upsert(const std::string& table_name, const std::vector<realtim
 result<uint64_t> database::remove(const std::string& table_name,
                                   const std::vector<std::string>& keys) {
   auto state = catalog_->current();
-  const table_def* table = state->find_table(table_name);
-  if (!table)
-    return status(error_code::not_found, "no table '" + table_name + "'");
-  if (table->mode != table_mode::realtime)
-    return status(error_code::invalid_argument,
-                  "table '" + table_name + "' is offline: load a new version instead");
+  TAGD_TRY_ASSIGN(table, realtime_table(*state, table_name));
   std::vector<std::vector<realtime_change>> by_vshard(vshards_);
   for (const std::string& key : keys) {
     TAGD_TRY_ASSIGN(located, locate_key(table->entity, key));
@@ -149,9 +148,7 @@ result<uint64_t> database::apply_realtime(const std::string& table_name,
   auto state = catalog_->current();
   const table_def& table = *state->find_table(table_name);
   const uint32_t storage_id = table.versions.back().storage_id;
-  std::vector<tag_def> tags;
-  for (const std::string& name : table.tags)
-    tags.push_back(*state->find_tag(table.entity, name));
+  std::vector<tag_def> tags = state->tags_of(table);
   std::vector<uint64_t> removed(vshards_, 0);
   TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
     auto& changes = by_vshard[v];

@@ -316,15 +316,12 @@ status vshard_writer::put_bsi_meta(uint32_t storage_id, uint32_t tag_id, const b
 result<bitmap> vshard_writer::load_bitmap(uint32_t storage_id, uint32_t tag_id, uint32_t slot) {
   auto thaw = [](std::string_view bytes) -> result<bitmap> {
     // Through a private aligned copy: frozen views need 32-byte alignment.
-    std::unique_ptr<char, void (*)(void*)> aligned(
-        static_cast<char*>(std::aligned_alloc(32, (bytes.size() + 31) / 32 * 32)), std::free);
+    aligned_buffer aligned = aligned_alloc_bytes(bytes.size());
     std::memcpy(aligned.get(), bytes.data(), bytes.size());
-    const roaring_bitmap_t* view = roaring_bitmap_frozen_view(aligned.get(), bytes.size());
+    frozen_view_ptr view(roaring_bitmap_frozen_view(aligned.get(), bytes.size()));
     if (!view)
       return status(error_code::corruption, "stored bitmap is not a valid frozen roaring bitmap");
-    bitmap copy = bitmap::copy_of(view);
-    roaring_bitmap_free(const_cast<roaring_bitmap_t*>(view));
-    return copy;
+    return bitmap::copy_of(view.get());
   };
   if (auto pack = pending_.find({storage_id, tag_id}); pack != pending_.end())
     if (auto it = pack->second.find(slot); it != pack->second.end())
