@@ -1,5 +1,7 @@
 #include "shards/table_loader.hpp"
 
+#include "shards/clock.hpp"
+
 #include "shards/typed_value.hpp"
 
 #include <algorithm>
@@ -394,9 +396,7 @@ result<import_report> table_loader::commit() {
     table_version version;
     version.storage_id = storage_id_;
     version.label = label_;
-    version.created = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+    version.created = now_seconds();
     version.rows = report.rows_loaded;
     table.versions.push_back(version);
     while (table.versions.size() > std::max<uint32_t>(1, table.retention)) {
