@@ -4,8 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-format
   libroaring-dev liblmdb-dev lmdb-utils libxxhash-dev zlib1g-dev
-  nlohmann-json3-dev libspdlog-dev libfmt-dev libboost-program-options-dev
-  catch2 libbenchmark-dev
+  nlohmann-json3-dev catch2
 )
 missing=()
 for p in "${packages[@]}"; do
