@@ -186,10 +186,13 @@ status database::define_entity(const std::string& name, key_kind keys) {
   TAGD_TRY(catalog_->update([&](catalog_state& state) -> status {
     if (state.entities.count(name))
       return status(error_code::already_exists, "entity type '" + name + "' exists");
-    state.entities[name] = entity_def{name, keys};
+    entity_def entity;
+    entity.name = name;
+    entity.keys = keys;
+    state.entities[name] = entity;
     return status::ok();
   }));
-  return open_entity_stores(entity_def{name, keys});
+  return open_entity_stores(catalog_->current()->entities.at(name));
 }
 
 status database::define_table(const table_spec& spec) {

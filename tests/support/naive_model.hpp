@@ -5,7 +5,9 @@
 // The data: per entity type, per table, the rows of the current version only, per key; a row holds
 // for each tag a std::set of values: strings for bool ("true"/"false"), enum and set tags, int64
 // for int, decimal (scaled by 10^scale) and time (days or seconds since 1970-01-01 UTC) tags.
-// Groups: their versions as stored member sets. Composite tags: their definitions as text.
+// A real-time table holds its rows as they stand after the upserts and removals so far (one row
+// per key). Groups: their versions as stored member sets. Composite tags: their definitions as
+// text.
 //
 // The evaluator parses the text with tagd::parse_expression and walks the tree itself, deciding
 // every leaf for every key of the universe by the documented rule: a leaf matches a key with at
@@ -23,6 +25,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -222,6 +225,7 @@ class naive_model {
     std::string entity;
     std::string table; // empty for a composite
     tag_kind kind = tag_kind::enum_;
+    uint32_t precision = 18; // decimal
     uint32_t scale = 0;
     time_unit unit = time_unit::date;
     std::string definition; // composite
@@ -275,6 +279,28 @@ class naive_model {
     for (const auto& [key, list] : t.rows)
       known_[t.entity].insert(key);
     changed();
+  }
+  // A real-time table (single-row): `row` replaces the key's whole row (a tag missing from it, or
+  // with no values, is NULL). The key counts for the universe while it has a row.
+  void upsert(const std::string& table, const std::string& key, model_row row) {
+    table_info& t = tables_.at(table);
+    if (t.multi_row)
+      throw model_error("upsert into multi-row table '" + table + "'");
+    for (auto it = row.text.begin(); it != row.text.end();)
+      it = it->second.empty() ? row.text.erase(it) : std::next(it);
+    for (auto it = row.number.begin(); it != row.number.end();)
+      it = it->second.empty() ? row.number.erase(it) : std::next(it);
+    t.rows[key] = {std::move(row)};
+    t.loaded = true;
+    known_[t.entity].insert(key);
+    changed();
+  }
+  // Removes a real-time table's row of a key; whether there was one. The key stays known.
+  bool remove(const std::string& table, const std::string& key) {
+    table_info& t = tables_.at(table);
+    bool had = t.rows.erase(key) > 0;
+    changed();
+    return had;
   }
   void define_group(const std::string& name, const std::string& entity) {
     group_info g;

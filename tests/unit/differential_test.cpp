@@ -44,6 +44,11 @@ constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kDecimalMax = 999999999999; // DECIMAL(12,2): 9999999999.99
 
+// The largest scaled value of a decimal tag: 10^precision - 1.
+int64_t decimal_max(const naive_model::tag_info& tag) {
+  return static_cast<int64_t>(naive::power_of_ten(tag.precision) - 1);
+}
+
 // ---- randomness ----
 
 struct rng {
@@ -439,6 +444,137 @@ csv_table make_devices(rng& r, const std::vector<std::string>& keys) {
   return t;
 }
 
+// ---- the real-time table "live" ----
+// Columns in the table's order: rt_state enum, rt_big int (the full int64 range), rt_amount
+// DECIMAL(18,2), rt_labels set (separator "|"), rt_at timestamp.
+
+const std::vector<std::string> kStates{"open", "closed",    "pending",    "Open",
+                                       "",     "O'Brien",   "a|b",        "semi;colon",
+                                       "上海", "tab\there", "with space", "x"};
+const std::vector<std::string> kLabels{"red", "blue", "green",      "Red", "semi;colon",
+                                       "x",   "it's", "long label", "上",  "a,b"};
+constexpr int64_t kAmountMax = 999999999999999999; // DECIMAL(18,2)
+
+int64_t random_big(rng& r) {
+  static const std::vector<int64_t> special{kInt64Min,
+                                            kInt64Min + 1,
+                                            kInt64Min + 2,
+                                            kInt64Max,
+                                            kInt64Max - 1,
+                                            kInt64Max - 2,
+                                            0,
+                                            -1,
+                                            1,
+                                            int64_t{1} << 62,
+                                            -(int64_t{1} << 62),
+                                            (int64_t{1} << 32) - 1};
+  switch (r.below(6)) {
+  case 0:
+  case 1:
+    return r.pick(special);
+  case 2:
+    return static_cast<int64_t>(r.u64()); // anywhere in the int64 range
+  case 3:
+    return r.between(-100, 100);
+  case 4:
+    return r.chance(0.5) ? kInt64Min + r.between(0, 5) : kInt64Max - r.between(0, 5);
+  default:
+    return static_cast<int64_t>(r.u64()) >> r.below(63);
+  }
+}
+
+int64_t random_amount(rng& r) {
+  switch (r.below(5)) {
+  case 0: {
+    static const std::vector<int64_t> special{kAmountMax, -kAmountMax, kAmountMax - 1, 0, 1, -1,
+                                              100,        -100};
+    return r.pick(special);
+  }
+  case 1:
+    return r.between(-kAmountMax, kAmountMax);
+  case 2:
+    return r.between(-100000, 100000);
+  default:
+    return r.between(-5000, 5000) * 100;
+  }
+}
+
+int64_t random_rt_time(rng& r) {
+  if (r.chance(0.85))
+    return random_timestamp(r);
+  static const std::vector<int64_t> far{naive::civil_to_days(1, 1, 1) * 86400,
+                                        naive::civil_to_days(9999, 12, 31) * 86400 + 86399,
+                                        0,
+                                        -1,
+                                        naive::civil_to_days(1900, 2, 28) * 86400 + 3600,
+                                        naive::civil_to_days(2000, 2, 29) * 86400};
+  return r.pick(far);
+}
+
+// A DECIMAL(18,2) value as text, sometimes without trailing zeros.
+std::string amount_text(rng& r, int64_t scaled) {
+  return decimal_csv(r, scaled);
+}
+
+// A random row of "live": the engine's fields and the model's row.
+realtime_row make_live_row(rng& r, const std::string& key_text, model_row& row) {
+  realtime_row out;
+  out.key = key_text;
+  const double null_p = 0.15;
+  // rt_state
+  if (r.chance(null_p)) {
+    out.fields.emplace_back(std::nullopt);
+  } else {
+    std::string v = kStates[r.zipf(kStates.size())];
+    row.text["rt_state"] = {v};
+    out.fields.emplace_back(v);
+  }
+  // rt_big
+  if (r.chance(null_p)) {
+    out.fields.emplace_back(std::nullopt);
+  } else {
+    int64_t v = random_big(r);
+    row.number["rt_big"] = {v};
+    out.fields.emplace_back(std::to_string(v));
+  }
+  // rt_amount
+  if (r.chance(null_p)) {
+    out.fields.emplace_back(std::nullopt);
+  } else {
+    int64_t v = random_amount(r);
+    row.number["rt_amount"] = {v};
+    out.fields.emplace_back(amount_text(r, v));
+  }
+  // rt_labels: 0-4 values; empty elements (doubled, leading or trailing separators) are skipped,
+  // an empty cell is NULL.
+  if (r.chance(null_p)) {
+    out.fields.emplace_back(std::nullopt);
+  } else {
+    size_t count = r.below(5);
+    std::string cell = r.chance(0.1) ? "|" : "";
+    std::set<std::string> values;
+    for (size_t i = 0; i < count; ++i) {
+      std::string v = kLabels[r.zipf(kLabels.size())];
+      values.insert(v);
+      cell += (i ? (r.chance(0.1) ? "||" : "|") : "") + v;
+    }
+    if (r.chance(0.1))
+      cell += "|";
+    if (!values.empty())
+      row.text["rt_labels"] = values;
+    out.fields.emplace_back(cell);
+  }
+  // rt_at
+  if (r.chance(null_p)) {
+    out.fields.emplace_back(std::nullopt);
+  } else {
+    int64_t v = random_rt_time(r);
+    row.number["rt_at"] = {v};
+    out.fields.emplace_back(timestamp_csv(r, v));
+  }
+  return out;
+}
+
 // ---- random expressions ----
 
 bool is_keyword(const std::string& name) {
@@ -711,8 +847,8 @@ class expression_generator {
           edges.push_back(*std::max_element(p.current_number.begin(), p.current_number.end()));
         }
         if (tag.kind == tag_kind::decimal) {
-          edges.push_back(kDecimalMax);
-          edges.push_back(-kDecimalMax);
+          edges.push_back(decimal_max(tag));
+          edges.push_back(-decimal_max(tag));
         } else {
           edges.push_back(kInt64Max);
           edges.push_back(kInt64Min);
@@ -721,7 +857,7 @@ class expression_generator {
       } else if (how < 90) {
         n.value = r_.between(-3, 3) * naive::power_of_ten(scale);
       } else { // anything in range
-        n.value = tag.kind == tag_kind::decimal ? r_.between(-kDecimalMax, kDecimalMax)
+        n.value = tag.kind == tag_kind::decimal ? r_.between(-decimal_max(tag), decimal_max(tag))
                                                 : static_cast<int64_t>(r_.u64());
       }
       // Trim trailing zeros now and then: 12.50 → 12.5.
@@ -729,9 +865,11 @@ class expression_generator {
         n.value /= 10;
         --n.digits;
       }
-      // Keep the integer part inside what the kind holds (int64; 10 digits for DECIMAL(12,2)).
+      // Keep the integer part inside what the kind holds (int64; precision - scale digits for a
+      // decimal: 10 for DECIMAL(12,2)).
       __int128 integer = n.value / naive::power_of_ten(n.digits);
-      if (tag.kind == tag_kind::decimal ? (integer > 9999999999 || integer < -9999999999)
+      __int128 integer_max = naive::power_of_ten(tag.precision - scale) - 1;
+      if (tag.kind == tag_kind::decimal ? (integer > integer_max || integer < -integer_max)
                                         : (integer > kInt64Max || integer < kInt64Min))
         continue;
       n.text = decimal_text(n.value, n.digits, n.value == 0 && r_.chance(0.1));
@@ -752,6 +890,9 @@ class expression_generator {
       v = date ? kToday + r_.between(-1, 1) : kNow + r_.between(-1, 1);
     else
       v = date ? kToday + r_.between(-1200, 40) : (kToday + r_.between(-400, 10)) * 86400;
+    // Literals stay within years 0001-9999 (a neighbour of an extreme value may not).
+    int64_t first = naive::civil_to_days(1, 1, 1), last = naive::civil_to_days(9999, 12, 31);
+    v = date ? std::clamp(v, first, last) : std::clamp(v, first * 86400, last * 86400 + 86399);
     n.value = v;
     if (date) {
       n.text = "'" + naive::format_date(v) + "'";
@@ -859,6 +1000,7 @@ TEST_CASE("random expressions count what a naive model of the documented semanti
       t.entity = spec.entity;
       t.table = spec.name;
       t.kind = c.kind;
+      t.precision = c.precision;
       t.scale = c.scale;
       t.unit = c.unit;
       model.define_tag(t);
@@ -898,6 +1040,16 @@ TEST_CASE("random expressions count what a naive model of the documented semanti
     dev.key_column = "device_id";
     dev.columns = {{"model", "model", tag_kind::enum_}, {"days", "days", tag_kind::int_}};
     define(dev);
+    table_spec live; // real-time: upserts and removals instead of versions
+    live.name = "live";
+    live.mode = table_mode::realtime;
+    live.set_separator = "|";
+    live.columns = {{"rt_state", "rt_state", tag_kind::enum_},
+                    {"rt_big", "rt_big", tag_kind::int_},
+                    {"rt_amount", "rt_amount", tag_kind::decimal, 18, 2},
+                    {"rt_labels", "rt_labels", tag_kind::set},
+                    {"rt_at", "rt_at", tag_kind::time, 18, 0, time_unit::timestamp}};
+    define(live);
   }
 
   // ---- keys ----
@@ -977,6 +1129,88 @@ TEST_CASE("random expressions count what a naive model of the documented semanti
   load("extra", "v1", make_extra(r, subset(users, 0.6)), "", 1, false);
   load("activity", "v1", make_activity(r, subset(users, 0.4)), "uid,kind,value\n", 2, true);
   load("dev", "v1", make_devices(r, devices), "device_id,model,days\n", 1, true);
+
+  // ---- real-time rounds ----
+  // Upserts (new keys, keys of the offline tables, keys with a live row, rows with NULLs, a key
+  // twice in one call: the last wins) and removals (live, known without a live row, never seen,
+  // repeated), each call mirrored in the model and each removal count checked against it.
+  uint64_t upserted_rows = 0, removal_calls = 0;
+  auto fresh_user = [&] {
+    for (;;) {
+      std::string k = std::to_string(r.u64() >> (r.chance(0.1) ? r.below(64) : 0));
+      if (!model.known_keys("user").count(k))
+        return k;
+    }
+  };
+  auto live_keys = [&] {
+    std::vector<std::string> out;
+    for (const auto& [key, rows] : model.table("live").rows)
+      out.push_back(key);
+    return out;
+  };
+  auto realtime_round = [&](size_t upsert_calls, size_t remove_calls) {
+    INFO("real-time round");
+    for (size_t c = 0; c < upsert_calls; ++c) {
+      std::vector<std::string> live = live_keys();
+      size_t n = 1 + r.below(r.chance(0.3) ? 5 : 300);
+      std::vector<realtime_row> rows;
+      std::vector<std::pair<std::string, model_row>> changes;
+      for (size_t i = 0; i < n; ++i) {
+        std::string key;
+        size_t where = r.below(100);
+        if (where < 25)
+          key = fresh_user();
+        else if (where < 60 || live.empty())
+          key = r.pick(users);
+        else if (where < 90)
+          key = r.pick(live);
+        else if (!changes.empty())
+          key = r.pick(changes).first; // again within the call
+        else
+          key = fresh_user();
+        model_row row;
+        rows.push_back(make_live_row(r, u64_key_text(r, key), row));
+        if (rows.back().key.front() == '"') // no CSV quoting here
+          rows.back().key = key;
+        changes.emplace_back(key, std::move(row));
+      }
+      REQUIRE_STATUS_OK(db.upsert("live", rows));
+      for (auto& [key, row] : changes)
+        model.upsert("live", key, std::move(row));
+      upserted_rows += rows.size();
+    }
+    for (size_t c = 0; c < remove_calls; ++c) {
+      std::vector<std::string> live = live_keys();
+      size_t n = 1 + r.below(60);
+      std::vector<std::string> keys, texts;
+      for (size_t i = 0; i < n; ++i) {
+        size_t where = r.below(100);
+        std::string key;
+        if (where < 55 && !live.empty())
+          key = r.pick(live);
+        else if (where < 75)
+          key = r.pick(users); // known; a live row or not
+        else if (where < 90)
+          key = fresh_user(); // never seen
+        else if (!keys.empty())
+          key = r.pick(keys); // twice in one call
+        else
+          key = r.pick(users);
+        keys.push_back(key);
+        texts.push_back(r.chance(0.05) && key.size() < 20 ? "0" + key : key);
+      }
+      uint64_t expected = 0;
+      for (const std::string& k : keys)
+        expected += model.remove("live", k) ? 1 : 0;
+      auto removed = db.remove("live", texts);
+      REQUIRE_OK(removed);
+      CHECK(*removed == expected);
+      ++removal_calls;
+    }
+    // Never-seen keys removed stay unknown; removed keys stay known.
+    universe_size.clear();
+  };
+  realtime_round(6, 2);
 
   // ---- checks ----
   std::map<std::string, std::map<std::string, std::set<std::string>>> text_ever;
@@ -1222,6 +1456,57 @@ TEST_CASE("random expressions count what a naive model of the documented semanti
             "'golf')) OR IN GROUP g_up");
   composite("user", "recent", "last_seen WITHIN 7 DAYS OR signup WITHIN 3 DAYS");
   composite("device", "dev_c", "model IN ('iphone', 'ipad') OR \"days\" > 1000");
+  composite("user", "rt_hot",
+            "rt_big >= 0 AND rt_labels HAS ANY ('red', 'blue') OR rt_state = 'open' OR "
+            "rt_at WITHIN 2 DAYS AND NOT rt_amount < 0");
+
+  // Fixed edges of the real-time tags: int64 extremes, DECIMAL(18,2) extremes, NULLs.
+  auto realtime_edges = [&] {
+    for (const char* e : {"rt_big = 9223372036854775807",
+                          "rt_big = -9223372036854775808",
+                          "rt_big >= -9223372036854775808",
+                          "rt_big <= 9223372036854775807",
+                          "rt_big > -9223372036854775808",
+                          "rt_big < 9223372036854775807",
+                          "rt_big > 9223372036854775806",
+                          "rt_big < -9223372036854775807",
+                          "rt_big != -9223372036854775808",
+                          "rt_big != 9223372036854775807",
+                          "rt_big BETWEEN -9223372036854775808 AND 9223372036854775807",
+                          "rt_big BETWEEN -9223372036854775808 AND -9223372036854775808",
+                          "rt_big IN (-9223372036854775808, 9223372036854775807, 0)",
+                          "rt_big NOT IN (-9223372036854775808, 9223372036854775807)",
+                          "rt_big < 0",
+                          "rt_big >= 0",
+                          "rt_big < -0.5",
+                          "rt_big > 9223372036854775806.5",
+                          "rt_big IS NULL",
+                          "rt_big IS NOT NULL",
+                          "rt_amount = 9999999999999999.99",
+                          "rt_amount = -9999999999999999.99",
+                          "rt_amount >= 9999999999999999.985",
+                          "rt_amount < -9999999999999999.985",
+                          "rt_amount > 0.001",
+                          "rt_amount <= -0.001",
+                          "rt_amount BETWEEN -0.01 AND 0.01",
+                          "rt_amount IS NULL",
+                          "rt_at <= '0001-01-01 00:00:00'",
+                          "rt_at >= '9999-12-31 23:59:59'",
+                          "rt_at < '1970-01-01'",
+                          "rt_at WITHIN 9223372036854775807 DAYS",
+                          "rt_at WITHIN 0 DAYS",
+                          "rt_labels = 'semi;colon'",
+                          "rt_labels HAS ALL ('red', 'blue')",
+                          "rt_labels IS NULL",
+                          "rt_state = ''",
+                          "rt_state = 'a|b'",
+                          "rt_state IS NULL",
+                          "NOT rt_state IS NULL",
+                          "rt_hot",
+                          "rt_hot = FALSE"})
+      check("user", e);
+  };
+  realtime_edges();
 
   // Universe checks, then the first round.
   check("user", "plan IS NULL OR plan IS NOT NULL");
@@ -1241,6 +1526,14 @@ TEST_CASE("random expressions count what a naive model of the documented semanti
   check_select("g_chk", "user", "NOT (ghost = 0)");
   check_select("d_chk", "device", "model IS NULL OR NOT model IS NULL");
   phase("v1", 5000, 1000, 100);
+
+  // ---- more real-time rounds between the offline versions ----
+  realtime_round(8, 4);
+  realtime_edges();
+  check("user", "plan IS NULL OR plan IS NOT NULL");
+  check_select("g_chk", "user", "rt_big IS NULL OR rt_big IS NOT NULL");
+  phase("rt", 1500, 0, 30);
+  realtime_round(4, 3);
 
   // ---- second versions: the old content must be gone ----
   std::vector<std::string> kept;
@@ -1290,7 +1583,8 @@ TEST_CASE("random expressions count what a naive model of the documented semanti
     // Keys only in the dropped part of the profile left the universe.
     std::set<std::string> universe = model.universe("user");
     for (const std::string& k : dropped)
-      if (!model.table("extra").rows.count(k) && !model.table("activity").rows.count(k)) {
+      if (!model.table("extra").rows.count(k) && !model.table("activity").rows.count(k) &&
+          !model.table("live").rows.count(k)) {
         CHECK(universe.count(k) == 0);
         break;
       }
@@ -1311,13 +1605,33 @@ TEST_CASE("random expressions count what a naive model of the documented semanti
         keys.push_back(k);
     upload("g_up", "user", keys);
   }
+  realtime_round(6, 3);
+  realtime_edges();
   phase("v2", 5000, 1000, 100);
+  {
+    // Every live row removed: the table's tags match nobody and its keys leave the universe
+    // unless another table has them.
+    std::vector<std::string> all = live_keys();
+    all.push_back(fresh_user());
+    auto removed = db.remove("live", all);
+    REQUIRE_OK(removed);
+    CHECK(*removed == all.size() - 1);
+    for (const std::string& k : all)
+      model.remove("live", k);
+    universe_size.clear();
+    CHECK(model.count("user", "rt_big IS NOT NULL OR rt_labels IS NOT NULL", kNow) == 0);
+    realtime_edges();
+    check("user", "plan IS NULL OR plan IS NOT NULL");
+    phase("rt-empty", 300, 0, 10);
+  }
 
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << "differential test: " << checked << " expressions checked, " << disagreements
             << " disagreements, " << seconds << " s (seed " << seed << ", " << options.vshards
             << " vshards); answers: " << empty_answers << " empty, " << full_answers
-            << " the whole universe, " << other_answers << " in between\n";
+            << " the whole universe, " << other_answers
+            << " in between; real-time: " << upserted_rows << " rows upserted, " << removal_calls
+            << " removal calls\n";
   CHECK(disagreements == 0);
 }
