@@ -172,7 +172,7 @@ class evaluator {
   // Whether every match of `node` is in the universe: true unless a group (whose members may
   // be keys no current table holds) decides it.
   static bool within_universe(const plan_node& node) {
-    if (node.type == plan_node::kind::group)
+    if (node.beyond_universe)
       return false;
     if (node.type == plan_node::kind::not_)
       return true; // universe − x

@@ -135,6 +135,7 @@ class binder {
     }
     plan_node node;
     node.type = plan_node::kind::group;
+    node.beyond_universe = true;
     node.group_id = group->id;
     node.group_version = version;
     plan_.group_versions[group->name] = version;
@@ -175,6 +176,7 @@ class binder {
       node.storage_id = tag.materialized_storage;
       node.tag_id = tag.id;
       node.slots = {0};
+      node.beyond_universe = !inputs.group_versions.empty();
     }
     return want_true ? std::move(node) : negate(std::move(node));
   }

@@ -33,6 +33,9 @@ struct plan_node {
   uint32_t tag_id = 0;
   bool ranged = false;        // not_null of a ranged tag reads the index's existence bitmap
   bool single_valued = false; // at most one value per entity (not a set, not a multi-row table)
+  // Matches may lie outside the universe: group members, or a stored composite built from a
+  // group. (Table leaves never do: a value implies a row.)
+  bool beyond_universe = false;
   std::vector<uint32_t> slots;
   std::vector<std::pair<int64_t, int64_t>> ranges;
   uint32_t group_id = 0;
