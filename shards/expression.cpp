@@ -43,6 +43,7 @@ class parser {
     size_t column = 0;
   };
 
+  result<nested> parse_chain(keyword joiner, expr::kind kind, result<nested> (parser::*operand)());
   result<nested> parse_or();
   result<nested> parse_and();
   result<nested> parse_unary();
@@ -123,44 +124,33 @@ status parser::expect_end_of_nesting(bool inside_parentheses) {
 
 // OR and AND operands are collected in one loop, so `a OR b OR c` is one node; a
 // parenthesized operand comes back from parse_unary whole and so stays its own child.
-result<parser::nested> parser::parse_or() {
-  TAGD_TRY_ASSIGN(first, parse_and());
-  if (!current_.is(keyword::or_))
+result<parser::nested> parser::parse_chain(keyword joiner, expr::kind kind,
+                                           result<nested> (parser::*operand)()) {
+  TAGD_TRY_ASSIGN(first, (this->*operand)());
+  if (!current_.is(joiner))
     return first;
   nested combined;
-  combined.node.type = expr::kind::or_;
+  combined.node.type = kind;
   combined.node.column = node_column(first.column);
   combined.column = first.column;
   combined.depth = first.depth + 1;
   combined.node.children.push_back(std::move(first.node));
-  while (current_.is(keyword::or_)) {
+  while (current_.is(joiner)) {
     advance();
-    TAGD_TRY_ASSIGN(operand, parse_and());
-    combined.depth = std::max(combined.depth, operand.depth + 1);
-    combined.node.children.push_back(std::move(operand.node));
+    TAGD_TRY_ASSIGN(next, (this->*operand)());
+    combined.depth = std::max(combined.depth, next.depth + 1);
+    combined.node.children.push_back(std::move(next.node));
   }
   TAGD_TRY(check_depth(combined.depth, combined.column));
   return combined;
 }
 
+result<parser::nested> parser::parse_or() {
+  return parse_chain(keyword::or_, expr::kind::or_, &parser::parse_and);
+}
+
 result<parser::nested> parser::parse_and() {
-  TAGD_TRY_ASSIGN(first, parse_unary());
-  if (!current_.is(keyword::and_))
-    return first;
-  nested combined;
-  combined.node.type = expr::kind::and_;
-  combined.node.column = node_column(first.column);
-  combined.column = first.column;
-  combined.depth = first.depth + 1;
-  combined.node.children.push_back(std::move(first.node));
-  while (current_.is(keyword::and_)) {
-    advance();
-    TAGD_TRY_ASSIGN(operand, parse_unary());
-    combined.depth = std::max(combined.depth, operand.depth + 1);
-    combined.node.children.push_back(std::move(operand.node));
-  }
-  TAGD_TRY(check_depth(combined.depth, combined.column));
-  return combined;
+  return parse_chain(keyword::and_, expr::kind::and_, &parser::parse_unary);
 }
 
 result<parser::nested> parser::parse_unary() {
