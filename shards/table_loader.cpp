@@ -63,8 +63,7 @@ void table_loader::abort() {
   (void)db_.drop_storage_everywhere(entity_.name, {storage_id_});
 }
 
-status table_loader::reject(const std::string& source, uint64_t line, std::string reason,
-                            const import_options& options) {
+status table_loader::reject(const std::string& source, uint64_t line, std::string reason) {
   uint64_t count = ++rejected_count_;
   {
     std::lock_guard lock(rejected_mutex_);
@@ -73,11 +72,13 @@ status table_loader::reject(const std::string& source, uint64_t line, std::strin
   }
   if (count > max_rejected_) {
     std::lock_guard lock(rejected_mutex_);
-    const rejected_row& first = rejected_.front();
+    std::string first;
+    if (!rejected_.empty())
+      first = " (first: " + rejected_.front().file + ":" + std::to_string(rejected_.front().line) +
+              ": " + rejected_.front().reason + ")";
     return status(error_code::aborted,
                   std::to_string(count) + " rows rejected, more than the limit of " +
-                      std::to_string(max_rejected_) + "; nothing was loaded (first: " + first.file +
-                      ":" + std::to_string(first.line) + ": " + first.reason + ")");
+                      std::to_string(max_rejected_) + "; nothing was loaded" + first);
   }
   return status::ok();
 }
@@ -133,14 +134,13 @@ status table_loader::add_records(const record_batch& batch, const std::string& s
   for (size_t r = 0; r < batch.size(); ++r) {
     uint64_t line = batch.line[r];
     if (!batch.error[r].empty()) {
-      TAGD_TRY(reject(source, line, batch.error[r], options));
+      TAGD_TRY(reject(source, line, batch.error[r]));
       continue;
     }
     if (batch.field_count(r) < needed) {
       TAGD_TRY(reject(source, line,
                       "expected at least " + std::to_string(needed) + " fields, found " +
-                          std::to_string(batch.field_count(r)),
-                      options));
+                          std::to_string(batch.field_count(r))));
       continue;
     }
     int key_field = field_of_column[0];
@@ -153,7 +153,7 @@ status table_loader::add_records(const record_batch& batch, const std::string& s
     }
     std::string bad = converter_.convert(key_text, fields, row);
     if (!bad.empty()) {
-      TAGD_TRY(reject(source, line, std::move(bad), options));
+      TAGD_TRY(reject(source, line, std::move(bad)));
       continue;
     }
     auto& part = out.parts[row.vshard];
@@ -342,8 +342,7 @@ result<import_report> table_loader::commit() {
         uint32_t first = kept.back();
         TAGD_TRY(reject(sources_[rows.sources[order[i]]], rows.lines[order[i]],
                         "duplicate key (first on line " + std::to_string(rows.lines[first]) +
-                            " of " + sources_[rows.sources[first]] + ")",
-                        import_options{}));
+                            " of " + sources_[rows.sources[first]] + ")"));
         continue;
       }
       kept.push_back(order[i]);

@@ -38,8 +38,7 @@ class table_loader {
     std::vector<std::vector<std::pair<uint32_t, int64_t>>> values; // per tag: (row, value)
   };
   struct converted; // one batch's rows, split by vshard
-  status reject(const std::string& source, uint64_t line, std::string reason,
-                const import_options& options);
+  status reject(const std::string& source, uint64_t line, std::string reason);
   result<std::vector<int>> map_columns(const record_batch& header, bool has_header) const;
   status write_vshard(uint32_t vshard, vshard_rows& rows, std::vector<uint32_t>& order);
 

@@ -297,3 +297,20 @@ TEST_CASE("a catalog stored without newer fields still opens", "[load][persisten
   CHECK(count(*db, "level = 'gold'") == 1);
   CHECK(count(*db, "NOT level = 'gold'") == 0);
 }
+
+// Regression: with no rejected rows kept for the report, aborting read the first kept row of
+// an empty list.
+TEST_CASE("a load that keeps no rejected rows still aborts cleanly", "[load]") {
+  temp_dir dir;
+  auto db = open_db(dir);
+  REQUIRE_STATUS_OK(db->define_table(scores_table()));
+  write_file(dir / "bad.csv", "id,level,score,balance\n1,gold,x,1\n");
+  import_options options;
+  options.max_rejected = 0;
+  options.max_reported = 0;
+  auto report = db->import_files("scores", "v1", {dir / "bad.csv"}, options);
+  REQUIRE_FALSE(report.is_ok());
+  CHECK(report.error().to_string() ==
+        "ABORTED: 1 rows rejected, more than the limit of 0; nothing was loaded");
+  CHECK(db->snapshot()->tables.at("scores").versions.empty());
+}
