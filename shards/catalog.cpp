@@ -93,6 +93,22 @@ std::vector<tag_def> catalog_state::tags_of(const table_def& table) const {
   return tags;
 }
 
+result<std::pair<const group_def*, const group_version*>>
+catalog_state::find_group_version(const std::string& name, std::optional<uint32_t> version) const {
+  const group_def* group = find_group(name);
+  if (!group)
+    return status(error_code::not_found, "no group '" + name + "'");
+  if (group->versions.empty())
+    return status(error_code::not_found, "group '" + name + "' has no version yet");
+  if (!version)
+    return std::make_pair(group, &group->versions.back());
+  for (const group_version& v : group->versions)
+    if (v.version == *version)
+      return std::make_pair(group, &v);
+  return status(error_code::not_found,
+                "group '" + name + "' has no version " + std::to_string(*version));
+}
+
 const group_def* catalog_state::find_group(const std::string& name) const {
   auto it = groups.find(name);
   return it == groups.end() ? nullptr : &it->second;

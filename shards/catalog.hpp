@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace tagd {
@@ -30,6 +31,9 @@ struct catalog_state {
   const tag_def* find_tag(const std::string& entity, const std::string& name) const;
   const table_def* find_table(const std::string& name) const;
   const group_def* find_group(const std::string& name) const;
+  // Version `version` of group `name`, its latest when absent; not_found says what is missing.
+  result<std::pair<const group_def*, const group_version*>>
+  find_group_version(const std::string& name, std::optional<uint32_t> version) const;
   // The tags a table feeds, in its column order.
   std::vector<tag_def> tags_of(const table_def& table) const;
   static std::string tag_key(const std::string& entity, const std::string& name) {

@@ -156,20 +156,9 @@ result<export_report> database::export_group(const std::string& group_name,
                                              std::optional<uint32_t> version,
                                              const std::string& directory) {
   auto state = catalog_->current();
-  const group_def* group = state->find_group(group_name);
-  if (!group)
-    return status(error_code::not_found, "no group '" + group_name + "'");
-  if (group->versions.empty())
-    return status(error_code::not_found, "group '" + group_name + "' has no version yet");
-  const group_version* gv = &group->versions.back();
-  if (version) {
-    auto it = std::find_if(group->versions.begin(), group->versions.end(),
-                           [&](const group_version& g) { return g.version == *version; });
-    if (it == group->versions.end())
-      return status(error_code::not_found,
-                    "group '" + group_name + "' has no version " + std::to_string(*version));
-    gv = &*it;
-  }
+  TAGD_TRY_ASSIGN(found, state->find_group_version(group_name, version));
+  const group_def* group = found.first;
+  const group_version* gv = found.second;
   std::error_code ec;
   fs::create_directories(directory, ec);
   if (ec)
@@ -238,16 +227,10 @@ result<std::vector<bool>> database::contains_many(const std::string& group_name,
                                                   std::optional<uint32_t> version,
                                                   const std::vector<std::string>& keys) {
   auto state = catalog_->current();
-  const group_def* group = state->find_group(group_name);
-  if (!group)
-    return status(error_code::not_found, "no group '" + group_name + "'");
-  if (group->versions.empty())
-    return status(error_code::not_found, "group '" + group_name + "' has no version yet");
-  uint32_t at = version ? *version : group->versions.back().version;
-  if (version && std::none_of(group->versions.begin(), group->versions.end(),
-                              [&](const group_version& g) { return g.version == at; }))
-    return status(error_code::not_found,
-                  "group '" + group_name + "' has no version " + std::to_string(at));
+  TAGD_TRY_ASSIGN(found, state->find_group_version(group_name, version));
+  const group_def* group = found.first;
+  const group_version* gv = found.second;
+  uint32_t at = gv->version;
   std::vector<bool> answers(keys.size(), false);
   std::map<uint32_t, std::vector<std::pair<std::string, size_t>>> by_vshard;
   for (size_t i = 0; i < keys.size(); ++i) {

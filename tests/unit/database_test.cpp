@@ -1,11 +1,13 @@
 #include "shards/database.hpp"
 #include "shards/typed_value.hpp"
+#include "support/estimate.hpp"
 #include "support/require.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace tagd;
+using tagd::testing::estimate_count;
 using tagd::testing::temp_dir;
 using tagd::testing::write_file;
 
@@ -53,12 +55,7 @@ TEST_CASE("a loaded table answers estimates of every leaf kind", "[database]") {
 
   query_options at;
   at.now = noon(2026, 11, 25);
-  auto count = [&](const std::string& e) {
-    auto n = (*db)->estimate("user", e, at);
-    INFO(e << " -> " << (n ? std::string("ok") : n.error().to_string()));
-    REQUIRE(n.is_ok());
-    return *n;
-  };
+  auto count = [&](const std::string& e) { return estimate_count(**db, e, at); };
   CHECK(count("city = 'Shanghai'") == 2);
   CHECK(count("city != 'Shanghai'") == 2);
   CHECK(count("city IS NULL") == 1);
@@ -98,12 +95,7 @@ TEST_CASE("int literals up to and past the int64 range compare exactly", "[datab
   write_file(dir / "t.csv", "k,v,d\n1,4611686018427387906,10.01\n2,-9223372036854775808,-10.01\n"
                             "3,9223372036854775807,0\n");
   REQUIRE_OK((*db)->import_files("t", "v1", {dir / "t.csv"}, {}));
-  auto count = [&](const std::string& e) {
-    auto n = (*db)->estimate("user", e);
-    INFO(e << " -> " << (n ? std::string("ok") : n.error().to_string()));
-    REQUIRE(n.is_ok());
-    return *n;
-  };
+  auto count = [&](const std::string& e) { return estimate_count(**db, e); };
   CHECK(count("v = 4611686018427387906") == 1);
   CHECK(count("v IN (-370138, 4611686018427387906)") == 1);
   CHECK(count("v < 99999999999999999999") == 3);
@@ -195,11 +187,7 @@ TEST_CASE("ranges on one tag under AND merge into one range", "[database]") {
   const plan_node& range = plan->root.children[0];
   CHECK(range.type == plan_node::kind::range);
   CHECK((range.ranges == std::vector<std::pair<int64_t, int64_t>>{{19, 30}}));
-  auto count = [&](const std::string& e) {
-    auto n = (*db)->estimate("user", e);
-    REQUIRE_OK(n);
-    return *n;
-  };
+  auto count = [&](const std::string& e) { return estimate_count(**db, e); };
   CHECK(count("age >= 19 AND age < 31") == 2);
   CHECK(count("age != 25 AND age BETWEEN 19 AND 45") == 3);
   CHECK(count("age > 40 AND age < 20") == 0);

@@ -1,6 +1,7 @@
 // Loads of offline tables: rejected rows, limits, version switch, retention, persistence.
 #include "shards/database.hpp"
 #include "shards/table_loader.hpp"
+#include "support/estimate.hpp"
 #include "support/require.hpp"
 #include "support/temp_dir.hpp"
 
@@ -10,6 +11,7 @@
 #include <set>
 
 using namespace tagd;
+using tagd::testing::estimate_count;
 using tagd::testing::temp_dir;
 using tagd::testing::write_file;
 
@@ -31,13 +33,6 @@ std::unique_ptr<database> open_db(const temp_dir& dir, uint32_t vshards = 4) {
   auto db = database::open(dir / "data", options);
   REQUIRE_OK(db);
   return std::move(db).value();
-}
-
-uint64_t count(database& db, const std::string& e) {
-  auto n = db.estimate("user", e);
-  INFO(e << ": " << (n ? std::string("ok") : n.error().to_string()));
-  REQUIRE(n.is_ok());
-  return *n;
 }
 
 // Storage ids with data in any vshard of `user`.
@@ -88,9 +83,9 @@ TEST_CASE("import rejects bad rows with file, line and reason", "[load]") {
   CHECK(reasons[8] == "column 'balance': too many integer digits for DECIMAL(6,2): '10000.00'");
   CHECK(reasons[9] == "key '-8' is not an unsigned 64-bit integer");
   CHECK(reasons[11] == "duplicate key (first on line 2 of " + file + ")");
-  CHECK(count(*db, "level = 'gold'") == 2);
-  CHECK(count(*db, "score = 3") == 1);
-  CHECK(count(*db, "balance = 0.1") == 1);
+  CHECK(estimate_count(*db, "level = 'gold'") == 2);
+  CHECK(estimate_count(*db, "score = 3") == 1);
+  CHECK(estimate_count(*db, "balance = 0.1") == 1);
 }
 
 TEST_CASE("a load past the reject limit aborts and leaves nothing behind", "[load]") {
@@ -111,8 +106,8 @@ TEST_CASE("a load past the reject limit aborts and leaves nothing behind", "[loa
   CHECK(report.error().code() == error_code::aborted);
   CHECK(report.error().message().find("more than the limit of 5") != std::string::npos);
   // Readers still see v1, and no data of the aborted load is stored anywhere.
-  CHECK(count(*db, "level = 'gold'") == 2);
-  CHECK(count(*db, "level = 'silver'") == 0);
+  CHECK(estimate_count(*db, "level = 'gold'") == 2);
+  CHECK(estimate_count(*db, "level = 'silver'") == 0);
   CHECK(db->snapshot()->tables.at("scores").versions.size() == 1);
   CHECK(db->snapshot()->tables.at("scores").versions.back().label == "v1");
   CHECK(stored_ids(*db) == db->live_storage_ids());
@@ -131,16 +126,16 @@ TEST_CASE("readers see the previous version until the load commits", "[load]") {
   auto loader = db->begin_load("scores", "v2");
   REQUIRE_OK(loader);
   REQUIRE_STATUS_OK((*loader)->add_file(dir / "v2.csv", {}));
-  CHECK(count(*db, "level = 'gold'") == 2); // mid-load: still v1
-  CHECK(count(*db, "level = 'silver'") == 0);
-  CHECK(count(*db, "score IS NOT NULL") == 3);
+  CHECK(estimate_count(*db, "level = 'gold'") == 2); // mid-load: still v1
+  CHECK(estimate_count(*db, "level = 'silver'") == 0);
+  CHECK(estimate_count(*db, "score IS NOT NULL") == 3);
   auto committed = (*loader)->commit();
   REQUIRE_OK(committed);
   // The switch: v2 replaces every tag of the table; key 1 and 3 are gone from it.
-  CHECK(count(*db, "level = 'gold'") == 0);
-  CHECK(count(*db, "level = 'silver'") == 2);
-  CHECK(count(*db, "score IS NOT NULL") == 2);
-  CHECK(count(*db, "NOT level = 'silver'") == 0);
+  CHECK(estimate_count(*db, "level = 'gold'") == 0);
+  CHECK(estimate_count(*db, "level = 'silver'") == 2);
+  CHECK(estimate_count(*db, "score IS NOT NULL") == 2);
+  CHECK(estimate_count(*db, "NOT level = 'silver'") == 0);
   // A plan bound before the switch still reads v1 (kept by retention 2).
   auto old_answer = db->estimate(*pinned);
   REQUIRE_OK(old_answer);
@@ -169,7 +164,7 @@ TEST_CASE("an abandoned load leaves no trace; retention drops old versions", "[l
     REQUIRE_STATUS_OK((*loader)->add_file(dir / "v1.csv", {}));
   } // destroyed without commit
   CHECK(stored_ids(*db) == db->live_storage_ids());
-  CHECK(count(*db, "level = 'gold'") == 1);
+  CHECK(estimate_count(*db, "level = 'gold'") == 1);
 }
 
 TEST_CASE("data written by a load that crashed before its commit is dropped at open", "[load]") {
@@ -193,7 +188,7 @@ TEST_CASE("data written by a load that crashed before its commit is dropped at o
   auto db = open_db(dir);
   CHECK(stored_ids(*db).count(999) == 0);
   CHECK(stored_ids(*db) == db->live_storage_ids());
-  CHECK(count(*db, "level = 'gold'") == 1);
+  CHECK(estimate_count(*db, "level = 'gold'") == 1);
 }
 
 TEST_CASE("everything survives closing and reopening", "[load][persistence]") {
@@ -212,10 +207,10 @@ TEST_CASE("everything survives closing and reopening", "[load][persistence]") {
   REQUIRE_OK(reopened);
   database& db = **reopened;
   CHECK(db.vshard_count() == 8);
-  CHECK(count(db, "level = 'gold'") == 2);
-  CHECK(count(db, "score < 0") == 1);
-  CHECK(count(db, "balance >= 2.5") == 1);
-  CHECK(count(db, "IN GROUP golden") == 2);
+  CHECK(estimate_count(db, "level = 'gold'") == 2);
+  CHECK(estimate_count(db, "score < 0") == 1);
+  CHECK(estimate_count(db, "balance >= 2.5") == 1);
+  CHECK(estimate_count(db, "IN GROUP golden") == 2);
   auto in = db.contains("golden", std::nullopt, "3");
   REQUIRE_OK(in);
   CHECK(*in);
@@ -252,10 +247,10 @@ TEST_CASE("gzip, TSV, headerless files and null markers load alike", "[load]") {
   CHECK(report->rows_loaded == 2);
   REQUIRE(report->rejected.size() == 1);
   CHECK(report->rejected[0].line == 2);
-  CHECK(count(*db, "level IS NULL") == 0); // "" quoted is an empty string, not NULL
-  CHECK(count(*db, "level = ''") == 1);
-  CHECK(count(*db, "score IS NULL") == 1);   // \N
-  CHECK(count(*db, "balance IS NULL") == 1); // \N
+  CHECK(estimate_count(*db, "level IS NULL") == 0); // "" quoted is an empty string, not NULL
+  CHECK(estimate_count(*db, "level = ''") == 1);
+  CHECK(estimate_count(*db, "score IS NULL") == 1);   // \N
+  CHECK(estimate_count(*db, "balance IS NULL") == 1); // \N
 }
 
 // Regression: a catalog written before a field existed failed to open with "catalog state does
@@ -294,8 +289,8 @@ TEST_CASE("a catalog stored without newer fields still opens", "[load][persisten
     REQUIRE_STATUS_OK(txn->commit());
   }
   auto db = open_db(dir);
-  CHECK(count(*db, "level = 'gold'") == 1);
-  CHECK(count(*db, "NOT level = 'gold'") == 0);
+  CHECK(estimate_count(*db, "level = 'gold'") == 1);
+  CHECK(estimate_count(*db, "NOT level = 'gold'") == 0);
 }
 
 // Regression: with no rejected rows kept for the report, aborting read the first kept row of
