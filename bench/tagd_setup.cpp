@@ -149,7 +149,12 @@ stored_bitmaps measure_stored_bitmaps(database& db, const std::string& entity) {
   for (uint32_t v = 0; v < db.vshard_count(); ++v) {
     vshard_store* store = value_or_throw(db.vshard(entity, v));
     vshard_reader reader = value_or_throw(store->read());
-    add_lmdb_values(reader.txn().get(), "bitmaps", sizes);
+    status counted = reader.with_txn([&](const lmdb_txn& txn) {
+      add_lmdb_values(txn.get(), "bitmaps", sizes);
+      return status::ok();
+    });
+    if (!counted.is_ok())
+      throw std::runtime_error(counted.to_string());
     for (uint32_t storage_id : storage_ids)
       add_bitmap(value_or_throw(reader.bitmap_of(storage_id, kPresentTag, 0)), sizes);
     for (const current_tag& t : tags) {

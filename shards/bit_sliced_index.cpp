@@ -196,12 +196,11 @@ result<uint64_t> range_chunks(const bsi_meta& meta, const slice_source& slices, 
     keys.swap(merged);
   }
 
-  std::vector<uint64_t> buffers(5 * kChunkWords);
-  uint64_t* found = buffers.data();
-  uint64_t* decided = found + kChunkWords;
-  uint64_t* any_layer = decided + kChunkWords;
-  uint64_t* scratch = any_layer + kChunkWords;
-  uint64_t* candidate_scratch = scratch + kChunkWords;
+  // Chunk-sized work space, allocated only when some chunk is swept (zeroing 40 KiB for every
+  // vshard was a tenth of a narrow query).
+  std::unique_ptr<uint64_t[]> buffers;
+  uint64_t *found = nullptr, *decided = nullptr, *any_layer = nullptr, *scratch = nullptr,
+           *candidate_scratch = nullptr;
   uint64_t total = 0;
   // Few candidates in a chunk: gather each one's value bits (a bit test per slice) instead
   // of sweeping the chunk's slices, which would expand every sparse slice into 1024 words.
@@ -221,6 +220,14 @@ result<uint64_t> range_chunks(const bsi_meta& meta, const slice_source& slices, 
             roaring_bitmap_add(out, few[j]); // ascending: appends to the last container
         }
       continue;
+    }
+    if (!buffers) {
+      buffers.reset(new uint64_t[5 * kChunkWords]);
+      found = buffers.get();
+      decided = found + kChunkWords;
+      any_layer = decided + kChunkWords;
+      scratch = any_layer + kChunkWords;
+      candidate_scratch = scratch + kChunkWords;
     }
     const uint64_t* allowed = nullptr;
     if (candidates && !(allowed = chunk_words(candidates, key, candidate_scratch)))

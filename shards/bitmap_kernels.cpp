@@ -140,6 +140,13 @@ uint64_t union_cardinality(const std::vector<const roaring_bitmap_t*>& inputs) {
   return total;
 }
 
+namespace {
+// Few probes into a long sorted list: binary searches beat a merge that walks the whole list.
+bool sparse_probes(size_t probes, int32_t length) {
+  return probes * 16 < static_cast<size_t>(length);
+}
+} // namespace
+
 void gather_membership(const roaring_bitmap_t* b, uint16_t key, const uint16_t* lows, size_t n,
                        uint64_t mask, uint64_t* acc) {
   const roaring_array_t& ra = b->high_low_container;
@@ -155,24 +162,30 @@ void gather_membership(const roaring_bitmap_t* b, uint16_t key, const uint16_t* 
         acc[j] |= mask;
   } else if (type == ARRAY_CONTAINER_TYPE_CODE) {
     const auto* array = static_cast<const array_container_t*>(c);
-    int32_t i = 0;
-    for (size_t j = 0; j < n; ++j) {
-      while (i < array->cardinality && array->array[i] < lows[j])
-        ++i;
-      if (i == array->cardinality)
-        break;
-      if (array->array[i] == lows[j])
+    const uint16_t *at = array->array, *end = array->array + array->cardinality;
+    bool search = sparse_probes(n, array->cardinality);
+    for (size_t j = 0; j < n && at != end; ++j) {
+      if (search)
+        at = std::lower_bound(at, end, lows[j]);
+      else
+        while (at != end && *at < lows[j])
+          ++at;
+      if (at != end && *at == lows[j])
         acc[j] |= mask;
     }
   } else {
     const auto* run = static_cast<const run_container_t*>(c);
-    int32_t i = 0;
-    for (size_t j = 0; j < n; ++j) {
-      while (i < run->n_runs && uint32_t{run->runs[i].value} + run->runs[i].length < lows[j])
-        ++i;
-      if (i == run->n_runs)
-        break;
-      if (run->runs[i].value <= lows[j])
+    const rle16_t *at = run->runs, *end = run->runs + run->n_runs;
+    bool search = sparse_probes(n, run->n_runs);
+    // Whether a run ends before the candidate.
+    auto before = [](const rle16_t& r, uint16_t low) { return uint32_t{r.value} + r.length < low; };
+    for (size_t j = 0; j < n && at != end; ++j) {
+      if (search)
+        at = std::partition_point(at, end, [&](const rle16_t& r) { return before(r, lows[j]); });
+      else
+        while (at != end && before(*at, lows[j]))
+          ++at;
+      if (at != end && at->value <= lows[j])
         acc[j] |= mask;
     }
   }

@@ -38,7 +38,8 @@ const uint64_t* chunk_words(const roaring_bitmap_t* b, uint16_t key, uint64_t* s
 uint64_t popcount_words(const uint64_t* words);
 
 // For ascending low halves `lows[0..n)` of values in chunk `key`: acc[j] |= mask for every
-// value that `b` holds (a bit test per value for bitsets, a merge for arrays and runs).
+// value that `b` holds (a bit test per value for bitsets; for arrays and runs a merge, or binary
+// searches when the values are few).
 void gather_membership(const roaring_bitmap_t* b, uint16_t key, const uint16_t* lows, size_t n,
                        uint64_t mask, uint64_t* acc);
 

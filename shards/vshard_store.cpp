@@ -62,34 +62,45 @@ vshard_store::open(const std::string& directory, key_kind keys, const lmdb_optio
 }
 
 result<vshard_reader> vshard_store::read() {
-  vshard_reader reader;
-  reader.store_ = this;
-  {
-    std::lock_guard lock(parked_mutex_);
-    if (!parked_.empty()) {
-      reader.txn_ = std::move(parked_.back());
-      parked_.pop_back();
+  // Under the lock, so that a snapshot begun before a commit cannot be published after the
+  // writer dropped the old one.
+  std::lock_guard lock(snapshot_mutex_);
+  if (!snapshot_) {
+    auto snapshot = std::make_shared<vshard_snapshot>();
+    snapshot->store_ = this;
+    {
+      std::lock_guard parked_lock(parked_mutex_);
+      if (!parked_.empty()) {
+        snapshot->txn_ = std::move(parked_.back());
+        parked_.pop_back();
+      }
     }
+    if (snapshot->txn_ && !snapshot->txn_.renew().is_ok())
+      snapshot->txn_.abort();
+    if (!snapshot->txn_) {
+      TAGD_TRY_ASSIGN(txn, lmdb_txn::begin(env_, true));
+      snapshot->txn_ = std::move(txn);
+    }
+    snapshot_ = std::move(snapshot);
   }
-  if (reader.txn_) {
-    if (reader.txn_.renew().is_ok())
-      return reader;
-    reader.txn_.abort();
-  }
-  TAGD_TRY_ASSIGN(txn, lmdb_txn::begin(env_, true));
-  reader.txn_ = std::move(txn);
-  return reader;
+  return vshard_reader(snapshot_, *this);
+}
+
+void vshard_store::drop_snapshot() {
+  std::shared_ptr<vshard_snapshot> old;
+  std::lock_guard lock(snapshot_mutex_);
+  old.swap(snapshot_); // released after the lock, when its last reader is done
 }
 
 void vshard_store::park(lmdb_txn txn) {
   txn.reset();
   std::lock_guard lock(parked_mutex_);
-  // As many as threads read at once; beyond a few, close them (they hold reader slots).
+  // As many as snapshots are alive at once; beyond a few, close them (they hold reader slots).
   if (parked_.size() < 8)
     parked_.push_back(std::move(txn));
 }
 
-vshard_reader::~vshard_reader() {
+vshard_snapshot::~vshard_snapshot() {
   // Views into the map die with the caches before the transaction is parked.
   packs_.clear();
   groups_.clear();
@@ -137,9 +148,9 @@ result<std::set<uint32_t>> vshard_store::stored_storage_ids() {
   return ids;
 }
 
-// ---- reader ----
+// ---- snapshot ----
 
-result<bitmap_pack_view*> vshard_reader::pack(uint32_t storage_id, uint32_t tag_id) {
+result<bitmap_pack_view*> vshard_snapshot::pack(uint32_t storage_id, uint32_t tag_id) {
   auto key = std::make_pair(storage_id, tag_id);
   if (auto it = packs_.find(key); it != packs_.end())
     return it->second.get();
@@ -152,15 +163,17 @@ result<bitmap_pack_view*> vshard_reader::pack(uint32_t storage_id, uint32_t tag_
   return packs_.emplace(key, std::move(view)).first->second.get();
 }
 
-result<const roaring_bitmap_t*> vshard_reader::bitmap_of(uint32_t storage_id, uint32_t tag_id,
-                                                         uint32_t slot) {
+result<const roaring_bitmap_t*> vshard_snapshot::bitmap_of(uint32_t storage_id, uint32_t tag_id,
+                                                           uint32_t slot) {
+  std::lock_guard lock(mutex_);
   TAGD_TRY_ASSIGN(found, pack(storage_id, tag_id));
   if (!found)
     return empty_bitmap();
   return found->bitmap(slot);
 }
 
-result<bsi_meta> vshard_reader::bsi(uint32_t storage_id, uint32_t tag_id) {
+result<bsi_meta> vshard_snapshot::bsi(uint32_t storage_id, uint32_t tag_id) {
+  std::lock_guard lock(mutex_);
   TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->bsi_dbi_, id_key({storage_id, tag_id})));
   bsi_meta meta;
   if (!stored)
@@ -173,7 +186,8 @@ result<bsi_meta> vshard_reader::bsi(uint32_t storage_id, uint32_t tag_id) {
   return meta;
 }
 
-result<std::vector<uint32_t>> vshard_reader::value_slots(uint32_t storage_id, uint32_t tag_id) {
+result<std::vector<uint32_t>> vshard_snapshot::value_slots(uint32_t storage_id, uint32_t tag_id) {
+  std::lock_guard lock(mutex_);
   TAGD_TRY_ASSIGN(found, pack(storage_id, tag_id));
   std::vector<uint32_t> slots;
   if (found)
@@ -183,7 +197,8 @@ result<std::vector<uint32_t>> vshard_reader::value_slots(uint32_t storage_id, ui
   return slots;
 }
 
-result<const roaring_bitmap_t*> vshard_reader::group(uint32_t group_id, uint32_t version) {
+result<const roaring_bitmap_t*> vshard_snapshot::group(uint32_t group_id, uint32_t version) {
+  std::lock_guard lock(mutex_);
   auto cache_key = std::make_pair(group_id, version);
   if (auto it = groups_.find(cache_key); it != groups_.end())
     return it->second.get();
@@ -196,7 +211,8 @@ result<const roaring_bitmap_t*> vshard_reader::group(uint32_t group_id, uint32_t
   return view;
 }
 
-result<std::optional<uint32_t>> vshard_reader::ordinal_of(std::string_view stored_key) {
+result<std::optional<uint32_t>> vshard_snapshot::ordinal_of(std::string_view stored_key) {
+  std::lock_guard lock(mutex_);
   TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->keys_dbi_, stored_key));
   if (!stored)
     return std::optional<uint32_t>();
@@ -205,18 +221,25 @@ result<std::optional<uint32_t>> vshard_reader::ordinal_of(std::string_view store
   return std::optional<uint32_t>(ordinal);
 }
 
-result<std::string> vshard_reader::key_of(uint32_t ordinal) {
+result<std::string> vshard_snapshot::key_of(uint32_t ordinal) {
+  std::lock_guard lock(mutex_);
   TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->ordinals_dbi_, ordinal_bytes(ordinal)));
   if (!stored)
     return status(error_code::corruption, "ordinal " + std::to_string(ordinal) + " has no key");
   return std::string(*stored);
 }
 
-result<std::optional<std::string>> vshard_reader::row(uint32_t storage_id, uint32_t ordinal) {
+result<std::optional<std::string>> vshard_snapshot::row(uint32_t storage_id, uint32_t ordinal) {
+  std::lock_guard lock(mutex_);
   TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->rows_dbi_, id_key({storage_id, ordinal})));
   if (!stored)
     return std::optional<std::string>();
   return std::optional<std::string>(std::string(*stored));
+}
+
+status vshard_snapshot::with_txn(const std::function<status(const lmdb_txn&)>& use) {
+  std::lock_guard lock(mutex_);
+  return use(txn_);
 }
 
 // ---- writer ----
@@ -301,7 +324,9 @@ status vshard_writer::commit() {
       TAGD_TRY(lmdb_put(txn_, store_->bitmaps_dbi_, db_key, build_bitmap_pack(merged)));
   }
   pending_.clear();
-  return txn_.commit();
+  TAGD_TRY(txn_.commit());
+  store_->drop_snapshot();
+  return status::ok();
 }
 
 status vshard_writer::put_bsi_meta(uint32_t storage_id, uint32_t tag_id, const bsi_meta& meta) {

@@ -17,6 +17,7 @@
 #include "shards/schema.hpp"
 #include "shards/status.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,34 +43,69 @@ uint64_t decode_u64_key(std::string_view stored);
 
 class vshard_store;
 
-// A consistent read of one vshard: one LMDB read transaction; bitmaps it hands out stay valid
-// (and are fetched once) for its lifetime. Not thread-safe; one per query per vshard.
-class vshard_reader {
+// A read transaction shared by every reader of a vshard until its next write commits, with the
+// packs and group views opened under it: data that did not change is looked up and viewed once,
+// not once per query per vshard. Thread-safe; pointers it hands out stay valid while it lives.
+class vshard_snapshot {
  public:
-  vshard_reader() = default;
-  vshard_reader(vshard_reader&&) noexcept = default;
-  vshard_reader& operator=(vshard_reader&&) noexcept = default;
-  ~vshard_reader(); // parks the transaction for the next reader
-  // The stored bitmap, or the empty bitmap when nothing is stored.
+  ~vshard_snapshot(); // parks the transaction for the next snapshot
   result<const roaring_bitmap_t*> bitmap_of(uint32_t storage_id, uint32_t tag_id, uint32_t slot);
   result<bsi_meta> bsi(uint32_t storage_id, uint32_t tag_id);
-  // Every value slot stored for a value tag (not kNotNullSlot).
   result<std::vector<uint32_t>> value_slots(uint32_t storage_id, uint32_t tag_id);
   result<const roaring_bitmap_t*> group(uint32_t group_id, uint32_t version);
   result<std::optional<uint32_t>> ordinal_of(std::string_view stored_key);
   result<std::string> key_of(uint32_t ordinal);
   result<std::optional<std::string>> row(uint32_t storage_id, uint32_t ordinal);
-  const lmdb_txn& txn() const { return txn_; }
-  vshard_store& store() const { return *store_; }
+  // Runs `use` on the transaction, with no other thread using it meanwhile.
+  status with_txn(const std::function<status(const lmdb_txn&)>& use);
 
  private:
   friend class vshard_store;
-  // The pack of (storage id, tag id), read once per reader; null when nothing is stored.
+  // The pack of (storage id, tag id); null when nothing is stored. Needs mutex_ held.
   result<bitmap_pack_view*> pack(uint32_t storage_id, uint32_t tag_id);
   vshard_store* store_ = nullptr;
+  std::mutex mutex_; // LMDB forbids using one transaction from two threads at once
   lmdb_txn txn_;
   std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<bitmap_pack_view>> packs_;
   std::map<std::pair<uint32_t, uint32_t>, frozen_bitmap> groups_;
+};
+
+// A consistent read of one vshard: what it returns stays valid while the reader lives. Cheap
+// to create; one per query per vshard, or shared by the threads of one query.
+class vshard_reader {
+ public:
+  vshard_reader() = default;
+  explicit vshard_reader(std::shared_ptr<vshard_snapshot> snapshot, vshard_store& store)
+      : snapshot_(std::move(snapshot)), store_(&store) {}
+  // The stored bitmap, or the empty bitmap when nothing is stored.
+  result<const roaring_bitmap_t*> bitmap_of(uint32_t storage_id, uint32_t tag_id, uint32_t slot) {
+    return snapshot_->bitmap_of(storage_id, tag_id, slot);
+  }
+  result<bsi_meta> bsi(uint32_t storage_id, uint32_t tag_id) {
+    return snapshot_->bsi(storage_id, tag_id);
+  }
+  // Every value slot stored for a value tag (not kNotNullSlot).
+  result<std::vector<uint32_t>> value_slots(uint32_t storage_id, uint32_t tag_id) {
+    return snapshot_->value_slots(storage_id, tag_id);
+  }
+  result<const roaring_bitmap_t*> group(uint32_t group_id, uint32_t version) {
+    return snapshot_->group(group_id, version);
+  }
+  result<std::optional<uint32_t>> ordinal_of(std::string_view stored_key) {
+    return snapshot_->ordinal_of(stored_key);
+  }
+  result<std::string> key_of(uint32_t ordinal) { return snapshot_->key_of(ordinal); }
+  result<std::optional<std::string>> row(uint32_t storage_id, uint32_t ordinal) {
+    return snapshot_->row(storage_id, ordinal);
+  }
+  status with_txn(const std::function<status(const lmdb_txn&)>& use) {
+    return snapshot_->with_txn(use);
+  }
+  vshard_store& store() const { return *store_; }
+
+ private:
+  std::shared_ptr<vshard_snapshot> snapshot_;
+  vshard_store* store_ = nullptr;
 };
 
 // One write transaction on a vshard; aborted unless committed.
@@ -117,10 +153,12 @@ class vshard_store {
   const std::string& directory() const { return directory_; }
 
  private:
-  friend class vshard_reader;
+  friend class vshard_snapshot;
   friend class vshard_writer;
   vshard_store() = default;
   void park(lmdb_txn txn);
+  // After a write commits: the next read() starts a new snapshot.
+  void drop_snapshot();
   std::string directory_;
   key_kind keys_ = key_kind::u64;
   lmdb_env env_;
@@ -128,6 +166,9 @@ class vshard_store {
   std::vector<lmdb_txn> parked_; // reset read transactions, renewed by the next read()
   MDB_dbi keys_dbi_ = 0, ordinals_dbi_ = 0, bitmaps_dbi_ = 0, bsi_dbi_ = 0, rows_dbi_ = 0,
           groups_dbi_ = 0;
+  // Last, so that it is released (and parks its transaction) before the environment closes.
+  std::mutex snapshot_mutex_;
+  std::shared_ptr<vshard_snapshot> snapshot_;
 };
 
 } // namespace tagd

@@ -65,3 +65,48 @@ TEST_CASE("union_cardinality equals the size of the union", "[kernels]") {
   CHECK(union_cardinality({owned[0].get()}) == owned[0].cardinality());
   CHECK(union_cardinality({}) == 0);
 }
+
+TEST_CASE("gather_membership marks exactly the probed values the bitmap holds", "[kernels]") {
+  std::mt19937 rng(5);
+  // Chunk 0 a bitset, 1 a short array, 2 a long array, 3 a few long runs, 4 thousands of runs:
+  // few probes take binary searches in long arrays and run lists, many probes a merge.
+  bitmap b;
+  for (uint32_t i = 0; i < 65536; ++i)
+    if (rng() % 2)
+      b.add(i);
+  for (int i = 0; i < 40; ++i)
+    b.add(65536 + rng() % 65536);
+  for (int i = 0; i < 3000; ++i)
+    b.add(2 * 65536 + rng() % 65536);
+  roaring_bitmap_add_range(b.get(), 3 * 65536 + 100, 3 * 65536 + 9000);
+  roaring_bitmap_add_range(b.get(), 3 * 65536 + 20000, 3 * 65536 + 60000);
+  for (uint32_t start = 0; start + 20 < 65536; start += 40)
+    roaring_bitmap_add_range(b.get(), 4 * 65536 + start, 4 * 65536 + start + 20);
+  roaring_bitmap_run_optimize(b.get());
+  REQUIRE(roaring_bitmap_get_cardinality(b.get()) > 0);
+  std::vector<uint32_t> values = b.to_vector();
+  std::set<uint32_t> held(values.begin(), values.end());
+  for (uint16_t key = 0; key < 6; ++key) { // chunk 5 is absent
+    std::vector<uint16_t> in_chunk;
+    for (uint32_t v : values)
+      if (v >> 16 == key)
+        in_chunk.push_back(static_cast<uint16_t>(v));
+    for (size_t probes : {1, 1, 1, 3, 3, 3, 8, 8, 8, 8, 20, 20, 20, 50, 50, 50, 400, 400, 5000}) {
+      // Half the probes on or next to held values: the edges of runs and array entries.
+      std::set<uint16_t> chosen;
+      while (chosen.size() < probes)
+        chosen.insert(in_chunk.empty() || rng() % 2
+                          ? static_cast<uint16_t>(rng())
+                          : static_cast<uint16_t>(in_chunk[rng() % in_chunk.size()] +
+                                                  static_cast<int>(rng() % 3) - 1));
+      std::vector<uint16_t> lows(chosen.begin(), chosen.end());
+      std::vector<uint64_t> acc(lows.size(), 0b100);
+      gather_membership(b.get(), key, lows.data(), lows.size(), 0b1, acc.data());
+      for (size_t j = 0; j < lows.size(); ++j) {
+        INFO("chunk " << key << ", " << probes << " probes, value " << lows[j]);
+        bool expected = held.count(uint32_t{key} * 65536 + lows[j]) > 0;
+        CHECK(acc[j] == (expected ? 0b101u : 0b100u));
+      }
+    }
+  }
+}

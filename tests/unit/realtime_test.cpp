@@ -4,8 +4,10 @@
 #include "support/require.hpp"
 #include "support/temp_dir.hpp"
 
+#include <atomic>
 #include <csignal>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace tagd;
@@ -141,4 +143,38 @@ TEST_CASE("acknowledged real-time writes and imports survive kill -9", "[realtim
   CHECK(estimate_count(*db, "state = 'active'") == 1);
   CHECK(estimate_count(*db, "labels HAS ALL ('x', 'y')") == 1);
   CHECK(estimate_count(*db, "points = 2") == 0);
+}
+
+TEST_CASE("queries running beside upserts see every acknowledged row", "[realtime]") {
+  // Readers share one snapshot per vshard until a write commits; a reader must never be
+  // handed a snapshot older than a write that has returned.
+  temp_dir dir;
+  auto db = open_db(dir / "data");
+  REQUIRE_STATUS_OK(db->define_table(live_table()));
+  constexpr int batches = 60, per_batch = 5;
+  std::atomic<int> acknowledged{0};
+  std::atomic<bool> reader_failed{false};
+  std::thread reader([&] {
+    uint64_t last = 0;
+    while (acknowledged.load() < batches * per_batch) {
+      int floor = acknowledged.load(); // acknowledged before this estimate began
+      auto n = db->estimate("user", "state = 'on'");
+      if (!n || *n < static_cast<uint64_t>(floor) || *n < last ||
+          *n > static_cast<uint64_t>(batches * per_batch))
+        reader_failed = true;
+      if (n)
+        last = *n;
+    }
+  });
+  for (int b = 0; b < batches; ++b) {
+    std::vector<realtime_row> rows;
+    for (int i = 0; i < per_batch; ++i)
+      rows.push_back(row(std::to_string(b * per_batch + i + 1), "on", "1", std::nullopt, "x"));
+    REQUIRE_STATUS_OK(db->upsert("live", rows));
+    CHECK(estimate_count(*db, "state = 'on'") == static_cast<uint64_t>((b + 1) * per_batch));
+    acknowledged = (b + 1) * per_batch;
+  }
+  reader.join();
+  CHECK_FALSE(reader_failed.load());
+  CHECK(estimate_count(*db, "labels HAS 'x' AND points = 1") == batches * per_batch);
 }
