@@ -122,6 +122,8 @@ status database::drop_storage_everywhere(const std::string& entity,
                                          const std::vector<uint32_t>& ids) {
   if (ids.empty())
     return status::ok();
+  for (uint32_t id : ids)
+    stored_counts_.forget(id);
   return workers_->parallel_for(vshards_, [&](size_t v) -> status {
     TAGD_TRY_ASSIGN(store, vshard(entity, static_cast<uint32_t>(v)));
     TAGD_TRY_ASSIGN(writer, store->write());
@@ -494,7 +496,75 @@ database::for_each_vshard(const query_plan& plan,
   });
 }
 
+result<uint64_t> database::stored_count(const std::string& entity, uint32_t storage_id,
+                                        uint32_t tag_id, const std::vector<uint32_t>& slots) {
+  uint64_t total = 0;
+  std::vector<uint32_t> missing;
+  for (uint32_t slot : slots) {
+    if (auto known = stored_counts_.find(storage_id, tag_id, slot))
+      total += *known;
+    else
+      missing.push_back(slot);
+  }
+  if (missing.empty())
+    return total;
+  std::vector<std::vector<uint64_t>> per_vshard(vshards_, std::vector<uint64_t>(missing.size()));
+  TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(store, vshard(entity, static_cast<uint32_t>(v)));
+    TAGD_TRY_ASSIGN(reader, store->read());
+    for (size_t i = 0; i < missing.size(); ++i) {
+      TAGD_TRY_ASSIGN(stored, reader.bitmap_of(storage_id, tag_id, missing[i]));
+      per_vshard[v][i] = roaring_bitmap_get_cardinality(stored);
+    }
+    return status::ok();
+  }));
+  for (size_t i = 0; i < missing.size(); ++i) {
+    uint64_t count = 0;
+    for (const auto& counts : per_vshard)
+      count += counts[i];
+    stored_counts_.insert(storage_id, tag_id, missing[i], count);
+    total += count;
+  }
+  return total;
+}
+
+result<std::optional<uint64_t>> database::count_from_stored_counts(const query_plan& plan) {
+  std::optional<uint64_t> none;
+  if (plan.reads_realtime)
+    return none;
+  // Value bitmaps of one leaf that never share an entity: their counts add up.
+  auto counted_slots = [](const plan_node& node) -> std::optional<std::vector<uint32_t>> {
+    if (node.storage_id == 0 || node.ranged)
+      return std::nullopt;
+    if (node.type == plan_node::kind::not_null)
+      return std::vector<uint32_t>{kNotNullSlot};
+    if (node.type == plan_node::kind::values_any && (node.slots.size() == 1 || node.single_valued))
+      return node.slots;
+    return std::nullopt;
+  };
+  const plan_node& root = plan.root;
+  if (auto slots = counted_slots(root)) {
+    TAGD_TRY_ASSIGN(count, stored_count(plan.entity, root.storage_id, root.tag_id, *slots));
+    return std::optional<uint64_t>(count);
+  }
+  if (root.type != plan_node::kind::not_ || plan.universe_mutable ||
+      plan.universe_storage_ids.size() != 1)
+    return none;
+  // NOT x = universe − x, and a table leaf lies inside the universe.
+  const plan_node& inner = root.children.at(0);
+  auto slots = counted_slots(inner);
+  if (!slots || inner.beyond_universe)
+    return none;
+  TAGD_TRY_ASSIGN(universe,
+                  stored_count(plan.entity, plan.universe_storage_ids[0], kPresentTag, {0}));
+  TAGD_TRY_ASSIGN(inside, stored_count(plan.entity, inner.storage_id, inner.tag_id, *slots));
+  return std::optional<uint64_t>(universe - inside);
+}
+
 result<uint64_t> database::estimate(const query_plan& plan) {
+  TAGD_TRY_ASSIGN(known, count_from_stored_counts(plan));
+  if (known)
+    return *known;
   std::vector<uint64_t> counts(vshards_, 0);
   TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
     TAGD_TRY_ASSIGN(store, vshard(plan.entity, static_cast<uint32_t>(v)));

@@ -8,6 +8,7 @@
 #include "shards/evaluator.hpp"
 #include "shards/expression.hpp"
 #include "shards/query_plan.hpp"
+#include "shards/stored_counts.hpp"
 #include "shards/vshard_store.hpp"
 #include "shards/worker_pool.hpp"
 
@@ -167,6 +168,9 @@ class database {
   result<uint64_t> estimate(const std::string& entity, const std::string& expression,
                             const query_options& options = {});
   result<uint64_t> estimate(const query_plan& plan);
+  // The count of a plan that stored counts answer without visiting the vshards (a value leaf on
+  // immutable storage, or NOT of one), as estimate() does; nullopt for any other plan.
+  result<std::optional<uint64_t>> count_from_stored_counts(const query_plan& plan);
   // Counts per value of an enum, set or bool tag among the matches (values with a count > 0).
   result<std::map<std::string, uint64_t>> breakdown(const std::string& entity,
                                                     const std::string& expression,
@@ -215,6 +219,9 @@ class database {
   struct realtime_change; // one key's new row, or its removal
   result<uint64_t> apply_realtime(const std::string& table,
                                   std::vector<std::vector<realtime_change>> by_vshard);
+  // The number of entities in the union of disjoint slots of (storage id, tag id).
+  result<uint64_t> stored_count(const std::string& entity, uint32_t storage_id, uint32_t tag_id,
+                                const std::vector<uint32_t>& slots);
   status for_each_vshard(const query_plan& plan,
                          const std::function<status(uint32_t, vshard_reader&, bitmap&)>& use);
 
@@ -228,6 +235,7 @@ class database {
   std::map<std::string, std::vector<std::unique_ptr<vshard_store>>> stores_;
   std::mutex group_write_mutex_;
   std::recursive_mutex materialize_mutex_;
+  stored_counts stored_counts_;
 };
 
 } // namespace tagd

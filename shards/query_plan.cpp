@@ -396,9 +396,11 @@ result<query_plan> bind_expression(const expr& e, const std::string& entity,
   // plus each real-time table's present keys (those change row by row).
   std::vector<uint32_t> offline;
   for (const auto& [name, table] : state.tables)
-    if (table.entity == entity && !table.versions.empty())
+    if (table.entity == entity && !table.versions.empty()) {
       (table.mode == table_mode::offline ? offline : plan.universe_storage_ids)
           .push_back(table.versions.back().storage_id);
+      plan.universe_mutable |= table.mode == table_mode::realtime;
+    }
   std::sort(offline.begin(), offline.end());
   const entity_def& def = state.entities.at(entity);
   if (def.universe_storage != 0 && def.universe_inputs == offline)

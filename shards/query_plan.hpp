@@ -52,6 +52,7 @@ struct query_plan {
   std::map<std::string, uint32_t> table_versions; // table → storage id read
   std::map<std::string, uint32_t> group_versions; // group → version read
   bool reads_realtime = false;                    // some leaf reads a real-time table
+  bool universe_mutable = false; // a real-time table's keys are part of the universe
 };
 
 struct bind_options {
