@@ -11,7 +11,8 @@ bsi_built build_bit_sliced_index(std::vector<std::pair<uint32_t, int64_t>> value
   bsi_built built;
   if (values.empty())
     return built;
-  std::sort(values.begin(), values.end());
+  if (!std::is_sorted(values.begin(), values.end())) // loads hand them over sorted
+    std::sort(values.begin(), values.end());
   values.erase(std::unique(values.begin(), values.end()), values.end());
   int64_t lo = values.front().second, hi = lo;
   for (auto& [ordinal, value] : values) {

@@ -1,5 +1,7 @@
 #include "shards/table_loader.hpp"
 
+#include "shards/counting_sort.hpp"
+
 #include "shards/clock.hpp"
 
 #include "shards/typed_value.hpp"
@@ -263,6 +265,9 @@ status table_loader::write_vshard(uint32_t vshard, vshard_rows& rows,
   std::vector<uint32_t> ordinals;
   TAGD_TRY(writer.resolve(unique_keys, true, ordinals));
   auto ordinal_of_row = [&](uint32_t row) { return ordinals[unique_of_row[row]]; };
+  size_t ordinal_bound = 0;
+  for (uint32_t ordinal : ordinals)
+    ordinal_bound = std::max<size_t>(ordinal_bound, size_t{ordinal} + 1);
 
   bitmap present = bitmap::of(ordinals);
   TAGD_TRY(writer.put_bitmap(storage_id_, kPresentTag, 0, present.get()));
@@ -275,18 +280,31 @@ status table_loader::write_vshard(uint32_t vshard, vshard_rows& rows,
       for (auto& [row, value] : values)
         if (unique_of_row[row] != UINT32_MAX)
           by_ordinal.emplace_back(ordinal_of_row(row), value);
+      counting_sort(by_ordinal, ordinal_bound, [](const auto& p) { return p.first; });
       bsi_built index = build_bit_sliced_index(std::move(by_ordinal));
       if (index.meta.layers > 0)
         TAGD_TRY(writer.put_bsi(storage_id_, tag.id, index));
       continue;
     }
-    // A bitmap per value: sort (value, ordinal) and cut runs.
+    // A bitmap per value: sort (value, ordinal) and cut runs. Values are slots (dictionary ids,
+    // 0/1 for bool): two stable counting sorts, by ordinal and then by value.
     std::vector<std::pair<int64_t, uint32_t>> by_value;
     by_value.reserve(values.size());
+    int64_t value_bound = 0;
+    bool dense = true;
     for (auto& [row, value] : values)
-      if (unique_of_row[row] != UINT32_MAX)
+      if (unique_of_row[row] != UINT32_MAX) {
         by_value.emplace_back(value, ordinal_of_row(row));
-    std::sort(by_value.begin(), by_value.end());
+        value_bound = std::max(value_bound, value + 1);
+        dense &= value >= 0;
+      }
+    if (dense && static_cast<uint64_t>(value_bound) <= 4 * by_value.size() + 1024) {
+      counting_sort(by_value, ordinal_bound, [](const auto& p) { return p.second; });
+      counting_sort(by_value, static_cast<size_t>(value_bound),
+                    [](const auto& p) { return p.first; });
+    } else {
+      std::sort(by_value.begin(), by_value.end()); // far more values than rows here
+    }
     by_value.erase(std::unique(by_value.begin(), by_value.end()), by_value.end());
     bitmap any;
     std::vector<uint32_t> members;
