@@ -561,15 +561,19 @@ result<std::optional<uint64_t>> database::count_from_stored_counts(const query_p
   return std::optional<uint64_t>(universe - inside);
 }
 
+result<uint64_t> database::count_vshard(const query_plan& plan, uint32_t index) {
+  TAGD_TRY_ASSIGN(store, vshard(plan.entity, index));
+  TAGD_TRY_ASSIGN(reader, store->read());
+  return count_matches(plan, reader);
+}
+
 result<uint64_t> database::estimate(const query_plan& plan) {
   TAGD_TRY_ASSIGN(known, count_from_stored_counts(plan));
   if (known)
     return *known;
   std::vector<uint64_t> counts(vshards_, 0);
   TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
-    TAGD_TRY_ASSIGN(store, vshard(plan.entity, static_cast<uint32_t>(v)));
-    TAGD_TRY_ASSIGN(reader, store->read());
-    TAGD_TRY_ASSIGN(count, count_matches(plan, reader));
+    TAGD_TRY_ASSIGN(count, count_vshard(plan, static_cast<uint32_t>(v)));
     counts[v] = count;
     return status::ok();
   }));

@@ -194,6 +194,8 @@ class database {
 
   // ---- per vshard ----
   uint32_t vshard_count() const { return vshards_; }
+  // The matches of a plan on one vshard (estimate() sums them over all).
+  result<uint64_t> count_vshard(const query_plan& plan, uint32_t vshard);
   // Storage ids the catalog names: table versions, stored universes, materialized composites.
   std::set<uint32_t> live_storage_ids() const;
   result<vshard_store*> vshard(const std::string& entity, uint32_t index);

@@ -30,6 +30,10 @@ std::string_view code_name(error_code code) {
     return "CORRUPTION";
   case error_code::internal:
     return "INTERNAL";
+  case error_code::deadline_exceeded:
+    return "DEADLINE_EXCEEDED";
+  case error_code::unavailable:
+    return "UNAVAILABLE";
   }
   return "INTERNAL";
 }

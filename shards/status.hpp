@@ -24,6 +24,8 @@ enum class error_code {
   io_error,           // the file system or LMDB failed
   corruption,         // stored bytes that do not decode
   internal,           // a bug: an invariant did not hold
+  deadline_exceeded,  // the request's deadline passed before it was answered
+  unavailable,        // a node or part of the data cannot be reached, or the node is stopping
 };
 
 // The stable upper-case name of a code, e.g. "INVALID_EXPRESSION": what the RPC layer sends.
