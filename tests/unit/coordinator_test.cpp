@@ -3,6 +3,7 @@
 #include "actors/errors.hpp"
 #include "actors/interfaces.hpp"
 #include "shards/database.hpp"
+#include "support/open_database.hpp"
 #include "support/require.hpp"
 #include "support/temp_dir.hpp"
 
@@ -49,11 +50,7 @@ struct node {
 
 TEST_CASE("the coordinator counts through node manager and shard actors", "[actors]") {
   temp_dir dir;
-  database_options options;
-  options.vshards = 8;
-  auto opened = database::open(dir / "data", options);
-  REQUIRE_OK(opened);
-  auto db = std::move(opened).value();
+  auto db = tagd::testing::open_database(dir, 8);
   table_spec spec;
   spec.name = "people";
   spec.key_column = "id";

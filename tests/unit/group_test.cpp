@@ -1,6 +1,7 @@
 // Groups: selection into immutable versions, export, upload, membership and groups_of.
 #include "shards/database.hpp"
 #include "support/estimate.hpp"
+#include "support/open_database.hpp"
 #include "support/require.hpp"
 #include "support/temp_dir.hpp"
 
@@ -17,11 +18,7 @@ using tagd::testing::write_file;
 namespace {
 
 std::unique_ptr<database> loaded_db(const temp_dir& dir) {
-  database_options options;
-  options.vshards = 8;
-  auto opened = database::open(dir / "data", options);
-  REQUIRE_OK(opened);
-  auto db = std::move(opened).value();
+  auto db = tagd::testing::open_database(dir, 8);
   table_spec spec;
   spec.name = "people";
   spec.key_column = "id";

@@ -3,6 +3,7 @@
 // Each expected figure is counted here from the rows written.
 #include "shards/database.hpp"
 #include "support/estimate.hpp"
+#include "support/open_database.hpp"
 #include "support/require.hpp"
 #include "support/temp_dir.hpp"
 
@@ -30,11 +31,7 @@ uint64_t in_city(uint64_t n, uint64_t cities, uint64_t city) {
 
 // A database with the offline table `people` (key `id`, enum `city`) loaded from people_csv().
 std::unique_ptr<database> people_db(const temp_dir& dir, uint64_t n, uint64_t cities) {
-  database_options options;
-  options.vshards = 4;
-  auto opened = database::open(dir / "data", options);
-  REQUIRE_OK(opened);
-  auto db = std::move(opened).value();
+  auto db = tagd::testing::open_database(dir, 4);
   table_spec spec;
   spec.name = "people";
   spec.key_column = "id";
