@@ -58,19 +58,23 @@ std::string open_error_message(const std::string& path, int error_number) {
 } // namespace
 
 struct csv_reader::impl {
-  gzFile file = nullptr;
+  gzFile file = nullptr; // null when reading bytes in memory
   std::string path;
+  std::string_view in_memory; // the bytes from_bytes() was given, served as one buffer
+  bool skip_bom = true;
   csv_options options;
   // Bytes that end an unquoted field, for the bytes find_unquoted_field_end scans one by one.
   std::array<bool, 256> ends_unquoted_field{};
 
-  std::unique_ptr<char[]> buffer;
-  const char* position = nullptr; // next unparsed byte in buffer
+  std::unique_ptr<char[]> owned_buffer; // what a file is decompressed into
+  const char* buffer = nullptr;         // the input parsed now: owned_buffer or in_memory
+  const char* position = nullptr;       // next unparsed byte in buffer
   const char* buffer_end = nullptr;
   uint64_t buffer_start_offset = 0; // decompressed offset of buffer[0]
   uint64_t compressed_consumed = 0;
   bool first_read = true;
   bool input_finished = false;
+  input_end ended = input_end::line_end;
   status sticky_error;
 
   uint64_t current_line = 1;
@@ -88,12 +92,20 @@ struct csv_reader::impl {
   bool field_quoted = false;
   uint64_t quoted_field_line = 0;
 
-  uint64_t offset_of(const char* p) const { return buffer_start_offset + (p - buffer.get()); }
+  uint64_t offset_of(const char* p) const { return buffer_start_offset + (p - buffer); }
 
   status refill() {
-    buffer_start_offset += buffer_end - buffer.get();
+    buffer_start_offset += buffer_end - buffer;
+    if (file == nullptr) {
+      // In memory: all the bytes at the first call, then an empty buffer (the end).
+      buffer = first_read ? in_memory.data() : in_memory.data() + in_memory.size();
+      buffer_end = first_read ? buffer + in_memory.size() : buffer;
+      position = buffer;
+      skip_byte_order_mark();
+      return status::ok();
+    }
     // gzread fills the whole request unless the input ends, so a short read means the end.
-    int count = gzread(file, buffer.get(), static_cast<unsigned>(options.input_buffer_bytes));
+    int count = gzread(file, owned_buffer.get(), static_cast<unsigned>(options.input_buffer_bytes));
     if (count < 0)
       return read_error();
     if (count == 0) {
@@ -103,16 +115,21 @@ struct csv_reader::impl {
       if (zlib_error != Z_OK)
         return read_error();
     }
-    position = buffer.get();
-    buffer_end = buffer.get() + count;
+    buffer = owned_buffer.get();
+    position = buffer;
+    buffer_end = buffer + count;
     compressed_consumed = static_cast<uint64_t>(gzoffset(file));
-    if (first_read) {
-      first_read = false;
-      static const char utf8_bom[] = "\xEF\xBB\xBF";
-      if (count >= 3 && std::memcmp(position, utf8_bom, 3) == 0)
-        position += 3;
-    }
+    skip_byte_order_mark();
     return status::ok();
+  }
+
+  void skip_byte_order_mark() {
+    if (!first_read)
+      return;
+    first_read = false;
+    static const char utf8_bom[] = "\xEF\xBB\xBF";
+    if (skip_bom && buffer_end - position >= 3 && std::memcmp(position, utf8_bom, 3) == 0)
+      position += 3;
   }
 
   status read_error() const {
@@ -395,6 +412,9 @@ struct csv_reader::impl {
   // Closes the record the input ended in, if any.
   void finish_input(record_batch& batch) {
     uint64_t end_offset = offset_of(buffer_end);
+    ended = state == parse_state::quoted_field                  ? input_end::inside_quotes
+            : state == parse_state::field_start && !record_open ? input_end::line_end
+                                                                : input_end::no_line_end;
     switch (state) {
     case parse_state::field_start:
       if (!record_open)
@@ -430,7 +450,9 @@ struct csv_reader::impl {
   }
 };
 
-result<std::unique_ptr<csv_reader>> csv_reader::open(const std::string& path, csv_options options) {
+namespace {
+
+status check_format(const csv_options& options) {
   if (options.delimiter == options.quote || options.delimiter == '\n' ||
       options.delimiter == '\r' || options.quote == '\n' || options.quote == '\r')
     return status(error_code::invalid_argument,
@@ -438,7 +460,23 @@ result<std::unique_ptr<csv_reader>> csv_reader::open(const std::string& path, cs
   if (options.max_record_bytes == 0 || options.max_record_bytes > max_allowed_record_bytes)
     return status(error_code::invalid_argument, "max_record_bytes must be between 1 and " +
                                                     std::to_string(max_allowed_record_bytes));
+  return status::ok();
+}
 
+} // namespace
+
+std::unique_ptr<csv_reader> csv_reader::make(const csv_options& options) {
+  std::unique_ptr<csv_reader> reader(new csv_reader());
+  reader->impl_ = std::make_unique<impl>();
+  impl& state = *reader->impl_;
+  state.options = options;
+  state.ends_unquoted_field[static_cast<unsigned char>(options.delimiter)] = true;
+  state.ends_unquoted_field['\n'] = true;
+  return reader;
+}
+
+result<std::unique_ptr<csv_reader>> csv_reader::open(const std::string& path, csv_options options) {
+  TAGD_TRY(check_format(options));
   if (options.input_buffer_bytes < min_input_buffer_bytes ||
       options.input_buffer_bytes > max_input_buffer_bytes)
     return status(error_code::invalid_argument,
@@ -466,17 +504,32 @@ result<std::unique_ptr<csv_reader>> csv_reader::open(const std::string& path, cs
     return status(error_code::internal, "gzbuffer failed for " + path);
   }
 
-  std::unique_ptr<csv_reader> reader(new csv_reader());
-  reader->impl_ = std::make_unique<impl>();
+  std::unique_ptr<csv_reader> reader = make(options);
   impl& state = *reader->impl_;
   state.file = file;
   state.path = path;
-  state.options = options;
-  state.ends_unquoted_field[static_cast<unsigned char>(options.delimiter)] = true;
-  state.ends_unquoted_field['\n'] = true;
-  state.buffer = std::make_unique<char[]>(options.input_buffer_bytes);
-  state.position = state.buffer.get();
-  state.buffer_end = state.buffer.get();
+  state.owned_buffer = std::make_unique<char[]>(options.input_buffer_bytes);
+  state.buffer = state.position = state.buffer_end = state.owned_buffer.get();
+  return reader;
+}
+
+result<std::unique_ptr<csv_reader>>
+csv_reader::from_bytes(std::string_view bytes, csv_options options, uint64_t first_line) {
+  TAGD_TRY(check_format(options));
+  if (bytes.size() > max_input_buffer_bytes)
+    return status(error_code::too_large, "csv input of " + std::to_string(bytes.size()) +
+                                             " bytes in memory is more than the limit of " +
+                                             std::to_string(max_input_buffer_bytes));
+  if (first_line == 0)
+    return status(error_code::invalid_argument, "lines are numbered from 1");
+  // The whole input is one buffer: a record's length check may see all of it at once.
+  options.input_buffer_bytes = std::max(bytes.size(), min_input_buffer_bytes);
+  std::unique_ptr<csv_reader> reader = make(options);
+  impl& state = *reader->impl_;
+  state.in_memory = bytes;
+  state.skip_bom = first_line == 1;
+  state.current_line = first_line;
+  state.buffer = state.position = state.buffer_end = bytes.data();
   return reader;
 }
 
@@ -500,7 +553,7 @@ result<size_t> csv_reader::read_batch(record_batch& batch, size_t max_records) {
         batch.clear();
         return read;
       }
-      if (state.position == state.buffer_end && state.buffer_end == state.buffer.get()) {
+      if (state.position == state.buffer_end && state.buffer_end == state.buffer) {
         state.finish_input(batch);
         state.input_finished = true;
         break;
@@ -513,7 +566,15 @@ result<size_t> csv_reader::read_batch(record_batch& batch, size_t max_records) {
 }
 
 uint64_t csv_reader::bytes_consumed() const {
-  return impl_->compressed_consumed;
+  return impl_->file != nullptr ? impl_->compressed_consumed : impl_->offset_of(impl_->position);
+}
+
+uint64_t csv_reader::next_line() const {
+  return impl_->current_line;
+}
+
+csv_reader::input_end csv_reader::how_input_ended() const {
+  return impl_->ended;
 }
 
 } // namespace tagd

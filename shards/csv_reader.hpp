@@ -1,7 +1,8 @@
 #pragma once
 // Reads delimited text (CSV, TSV, any one-byte delimiter) per RFC 4180 in batches of records,
-// optionally gzip-compressed (detected from the magic bytes). One reader is not thread-safe; a
-// filled record_batch owns its bytes and can be handed to another thread.
+// from a file, optionally gzip-compressed (detected from the magic bytes), or from bytes in memory.
+// One reader is not thread-safe; a filled record_batch owns its bytes and can be handed to another
+// thread.
 
 #include "shards/status.hpp"
 
@@ -50,6 +51,12 @@ class csv_reader {
  public:
   // Opens a file; gzip input is detected and decompressed transparently.
   static result<std::unique_ptr<csv_reader>> open(const std::string& path, csv_options options);
+  // Reads `bytes` in place (plain text, never gzip): they must outlive the reader. Lines are
+  // numbered from `first_line`, so that a piece of a longer stream reports the stream's lines; a
+  // UTF-8 byte order mark is skipped only at the start of a stream (first_line 1). At most
+  // 256 MiB (too_large); options.input_buffer_bytes does not apply.
+  static result<std::unique_ptr<csv_reader>> from_bytes(std::string_view bytes, csv_options options,
+                                                        uint64_t first_line = 1);
   ~csv_reader();
 
   // Clears `batch` and appends up to max_records records. Returns how many were read; 0 at the
@@ -58,11 +65,23 @@ class csv_reader {
   // goes on after it. Fails only for I/O or decompression errors.
   result<size_t> read_batch(record_batch& batch, size_t max_records);
 
-  // Compressed bytes consumed so far (for progress against the file size).
+  // Compressed bytes consumed so far (for progress against the file size); for bytes in memory,
+  // the bytes parsed so far.
   uint64_t bytes_consumed() const;
+
+  // The line the next record would start on: after the end of input, one past the last line
+  // end read.
+  uint64_t next_line() const;
+
+  // How the input ended, once read_batch has returned 0: right after a line end (or empty),
+  // inside a last record without a line end, or inside a quoted field (the last record is then
+  // an error record "unterminated quoted field ...").
+  enum class input_end { line_end, no_line_end, inside_quotes };
+  input_end how_input_ended() const;
 
  private:
   csv_reader() = default;
+  static std::unique_ptr<csv_reader> make(const csv_options& options);
   struct impl;
   std::unique_ptr<impl> impl_;
 };

@@ -16,6 +16,7 @@ namespace tagd {
 
 namespace {
 using clock_type = std::chrono::steady_clock;
+constexpr size_t batch_records = 16384;
 
 double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
@@ -190,7 +191,6 @@ status table_loader::add_file(const std::string& path, const import_options& opt
   TAGD_TRY_ASSIGN(reader, csv_reader::open(path, options.csv));
   std::error_code ec;
   uint64_t total_bytes = std::filesystem::file_size(path, ec);
-  constexpr size_t batch_records = 16384;
   auto first = std::make_shared<record_batch>();
   TAGD_TRY_ASSIGN(got, reader->read_batch(*first, options.header ? 1 : batch_records));
   if (got == 0)
@@ -248,6 +248,61 @@ status table_loader::add_file(const std::string& path, const import_options& opt
     options.progress({rows_read_.load(), reader->bytes_consumed(), total_bytes,
                       seconds_since(start), "reading"});
   return failure;
+}
+
+status table_loader::add_chunk(std::string_view bytes, const std::string& source,
+                               const import_options& options) {
+  if (finished_)
+    return status(error_code::invalid_argument, "the load has already finished");
+  if (bytes.empty())
+    return status::ok();
+  if (bytes.size() > max_chunk_bytes)
+    return status(error_code::too_large, "a chunk of " + std::to_string(bytes.size()) +
+                                             " bytes is more than the limit of " +
+                                             std::to_string(max_chunk_bytes));
+  stream& at = streams_[source]; // changed only once the chunk is known to be whole
+  if (at.ended)
+    return status(error_code::invalid_argument,
+                  "the previous chunk of " + source + " ended without a line end on line " +
+                      std::to_string(at.next_line) +
+                      ", so it had to be the last: every other chunk must end with one");
+  TAGD_TRY_ASSIGN(reader, csv_reader::from_bytes(bytes, options.csv, at.next_line));
+  // Parse the whole chunk first: a chunk that is not whole records adds nothing.
+  std::vector<std::unique_ptr<record_batch>> batches;
+  std::optional<record_batch> header;
+  for (bool want_header = options.header && !at.fields;;) {
+    auto batch = std::make_unique<record_batch>();
+    TAGD_TRY_ASSIGN(read, reader->read_batch(*batch, want_header ? 1 : batch_records));
+    if (read == 0)
+      break;
+    if (want_header)
+      header = std::move(*batch);
+    else
+      batches.push_back(std::move(batch));
+    want_header = false;
+  }
+  if (reader->how_input_ended() == csv_reader::input_end::inside_quotes) {
+    const record_batch& last = batches.empty() ? *header : *batches.back();
+    return status(error_code::invalid_argument,
+                  "a chunk of " + source + " ends inside a quoted field (" + last.error.back() +
+                      "): send whole records, each chunk ending with a line end");
+  }
+  std::vector<int> fields;
+  if (at.fields) {
+    fields = *at.fields;
+  } else if (header || !options.header) {
+    record_batch none;
+    TAGD_TRY_ASSIGN(mapped, map_columns(header ? *header : none, options.header));
+    fields = std::move(mapped);
+  } else {
+    at.next_line = reader->next_line(); // no header yet: the chunk held only empty lines
+    return status::ok();
+  }
+  at.fields = fields;
+  at.next_line = reader->next_line();
+  at.ended = reader->how_input_ended() == csv_reader::input_end::no_line_end;
+  return db_.workers().parallel_for(
+      batches.size(), [&](size_t b) { return add_records(*batches[b], source, fields, options); });
 }
 
 status table_loader::write_vshard(uint32_t vshard, vshard_rows& rows,
@@ -338,8 +393,7 @@ result<import_report> table_loader::commit() {
     auto& order = orders[v];
     order.resize(rows.keys.size());
     std::iota(order.begin(), order.end(), 0u);
-    // Key order as the dictionary sorts it (numeric for u64 keys), so new keys append; equal
-    // keys stay in file order, so a repeated key is rejected on its later line.
+    // Key order as the dictionary sorts it (numeric for u64 keys), so new keys append.
     if (entity_.keys == key_kind::u64) {
       std::vector<std::pair<uint64_t, uint32_t>> by_key(order.size());
       for (uint32_t row = 0; row < by_key.size(); ++row)
@@ -348,11 +402,24 @@ result<import_report> table_loader::commit() {
       for (size_t i = 0; i < by_key.size(); ++i)
         order[i] = by_key[i].second;
     } else {
-      std::stable_sort(order.begin(), order.end(),
-                       [&](uint32_t a, uint32_t b) { return rows.keys[a] < rows.keys[b]; });
+      std::sort(order.begin(), order.end(),
+                [&](uint32_t a, uint32_t b) { return rows.keys[a] < rows.keys[b]; });
     }
     if (table_.multi_row)
       return status::ok();
+    // A single-row table: equal keys in input order (source, then line), whatever order the batches
+    // were converted in, so that a repeated key is rejected on its later line.
+    auto input_order = [&](uint32_t a, uint32_t b) {
+      return std::pair(rows.sources[a], rows.lines[a]) < std::pair(rows.sources[b], rows.lines[b]);
+    };
+    for (size_t i = 0; i < order.size();) {
+      size_t j = i + 1;
+      while (j < order.size() && rows.keys[order[j]] == rows.keys[order[i]])
+        ++j;
+      if (j - i > 1)
+        std::sort(order.begin() + i, order.begin() + j, input_order);
+      i = j;
+    }
     std::vector<uint32_t> kept;
     kept.reserve(order.size());
     for (size_t i = 0; i < order.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -118,14 +119,11 @@ parsed_record record_from(const record_batch& batch, size_t record) {
   return parsed;
 }
 
-std::vector<parsed_record> read_all(const std::string& path, csv_options options = {},
-                                    size_t max_records = 1000) {
-  auto reader = csv_reader::open(path, options);
-  REQUIRE(reader.is_ok());
+std::vector<parsed_record> read_all(csv_reader& reader, size_t max_records = 1000) {
   std::vector<parsed_record> records;
   record_batch batch;
   while (true) {
-    auto count = (*reader)->read_batch(batch, max_records);
+    auto count = reader.read_batch(batch, max_records);
     REQUIRE(count.is_ok());
     if (*count == 0)
       break;
@@ -134,6 +132,20 @@ std::vector<parsed_record> read_all(const std::string& path, csv_options options
       records.push_back(record_from(batch, i));
   }
   return records;
+}
+
+std::vector<parsed_record> read_all(const std::string& path, csv_options options = {},
+                                    size_t max_records = 1000) {
+  auto reader = csv_reader::open(path, options);
+  REQUIRE(reader.is_ok());
+  return read_all(**reader, max_records);
+}
+
+std::vector<parsed_record> read_bytes(std::string_view bytes, csv_options options = {},
+                                      uint64_t first_line = 1, size_t max_records = 1000) {
+  auto reader = csv_reader::from_bytes(bytes, options, first_line);
+  REQUIRE(reader.is_ok());
+  return read_all(**reader, max_records);
 }
 
 // The same content read with the default buffer and with tiny ones, which put buffer
@@ -148,6 +160,8 @@ std::vector<parsed_record> read_text(const temp_dir& dir, const std::string& con
     small.input_buffer_bytes = buffer_bytes;
     CHECK(read_all(path, small) == records);
   }
+  CHECK(read_bytes(content, options) == records);
+  CHECK(read_bytes(content, options, 1, 1) == records);
   return records;
 }
 
@@ -584,4 +598,51 @@ TEST_CASE("csv_reader rejects options it cannot honour", "[csv_reader]") {
   REQUIRE(reader.is_ok());
   record_batch batch;
   CHECK((*reader)->read_batch(batch, 0).error().code() == error_code::invalid_argument);
+}
+
+TEST_CASE("csv_reader reads bytes in memory from a given line on", "[csv_reader]") {
+  std::string bom = "\xEF\xBB\xBF";
+  CHECK(read_bytes("a,b\n\n\"c\nd\"\ne\n", {}, 41) ==
+        records{record_at(41, {unquoted("a"), unquoted("b")}), record_at(43, {quoted("c\nd")}),
+                record_at(45, {unquoted("e")})});
+  // A byte order mark is skipped only at the start of a stream.
+  CHECK(read_bytes(bom + "x\n", {}, 1) == records{record_at(1, {unquoted("x")})});
+  CHECK(read_bytes(bom + "x\n", {}, 2) == records{record_at(2, {unquoted(bom + "x")})});
+  CHECK(read_bytes("", {}, 7).empty());
+  auto zero = csv_reader::from_bytes("x\n", {}, 0);
+  REQUIRE_FALSE(zero.is_ok());
+  CHECK(zero.error().code() == error_code::invalid_argument);
+  csv_options same;
+  same.quote = ',';
+  auto bad = csv_reader::from_bytes("x\n", same);
+  REQUIRE_FALSE(bad.is_ok());
+  CHECK(bad.error().code() == error_code::invalid_argument);
+}
+
+TEST_CASE("csv_reader says how the input ended and which line comes next", "[csv_reader]") {
+  using input_end = csv_reader::input_end;
+  struct example {
+    std::string text;
+    input_end ended;
+    uint64_t next_line;
+  };
+  for (const example& e : std::vector<example>{{"", input_end::line_end, 10},
+                                               {"a\n", input_end::line_end, 11},
+                                               {"a\r\n\n", input_end::line_end, 12},
+                                               {"a\n\"b\nc\"\n", input_end::line_end, 13},
+                                               {"a", input_end::no_line_end, 10},
+                                               {"a\nb,", input_end::no_line_end, 11},
+                                               {"a\n\"b\"", input_end::no_line_end, 11},
+                                               {"a\r", input_end::no_line_end, 10},
+                                               {"\"a\"x", input_end::no_line_end, 10},
+                                               {"a\n\"b\n", input_end::inside_quotes, 12},
+                                               {"\"", input_end::inside_quotes, 10}}) {
+    CAPTURE(e.text);
+    auto reader = csv_reader::from_bytes(e.text, {}, 10);
+    REQUIRE(reader.is_ok());
+    read_all(**reader);
+    CHECK((*reader)->how_input_ended() == e.ended);
+    CHECK((*reader)->next_line() == e.next_line);
+    CHECK((*reader)->bytes_consumed() == e.text.size());
+  }
 }

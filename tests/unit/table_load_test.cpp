@@ -1,4 +1,5 @@
-// Loads of offline tables: rejected rows, limits, version switch, retention, persistence.
+// Loads of offline tables: rejected rows, limits, version switch, retention, persistence; the
+// same text loaded from a file and as chunks (add_chunk) of any size loads alike.
 #include "shards/database.hpp"
 #include "shards/table_loader.hpp"
 #include "support/estimate.hpp"
@@ -8,7 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
+#include <string>
+#include <tuple>
+#include <vector>
 
 using namespace tagd;
 using tagd::testing::estimate_count;
@@ -46,6 +52,152 @@ std::set<uint32_t> stored_ids(database& db) {
     ids.insert(stored->begin(), stored->end());
   }
   return ids;
+}
+
+// Checks that `s` failed with `code` and exactly `message`.
+void check_error(const status& s, error_code code, const std::string& message) {
+  CHECK(s.code() == code);
+  CHECK(s.message() == message);
+}
+
+// A stream of records with bad rows of every kind, and what loading it must give, worked out
+// while writing it (line by line, the first good row of a key wins).
+struct stream_data {
+  std::vector<std::string> pieces;           // the header, then whole records and empty lines
+  std::map<uint64_t, std::string> rejected;  // line → reason
+  std::map<std::string, uint64_t> per_level; // loaded rows per level
+  uint64_t records = 0;                      // data records, good or bad
+  uint64_t loaded = 0;
+
+  std::string text() const {
+    std::string all;
+    for (const std::string& piece : pieces)
+      all += piece;
+    return all;
+  }
+};
+
+stream_data make_stream(const std::string& source, uint64_t rows, bool final_line_end) {
+  stream_data d;
+  d.pieces.push_back("id,level,score,balance\n");
+  uint64_t line = 2;
+  std::map<uint64_t, uint64_t> first_line_of_key;
+  for (uint64_t i = 1; i <= rows; ++i) {
+    if (i % 200 == 0) {
+      d.pieces.push_back("\n");
+      ++line;
+    }
+    const char* levels[] = {"gold", "silver", "bronze"};
+    std::string level = levels[i % 3];
+    std::string level_field = level;
+    uint64_t lines = 1;
+    if (i % 50 == 0) {
+      level = "two\nlines";
+      level_field = "\"two\nlines\"";
+      lines = 2;
+    }
+    uint64_t key = i % 131 == 0 ? i - 50 : i == rows ? 1 : i;
+    std::string score = std::to_string(i % 100);
+    std::string reason;
+    std::string record;
+    if (i % 97 == 0) {
+      score = "abc";
+      reason = "column 'score': not an integer: 'abc'";
+    }
+    if (i % 113 == 0) {
+      record = std::to_string(key) + "," + level_field;
+      reason = "expected at least 4 fields, found 2";
+    } else if (i % 89 == 0) {
+      record = std::to_string(key) + ",\"" + level + "\"x," + score + ",1.50";
+      reason = "column 2: unexpected character after closing quote";
+    } else {
+      record = std::to_string(key) + "," + level_field + "," + score + ",1.50";
+    }
+    if (reason.empty()) {
+      auto [first, added] = first_line_of_key.emplace(key, line);
+      if (!added) {
+        reason =
+            "duplicate key (first on line " + std::to_string(first->second) + " of " + source + ")";
+      } else {
+        ++d.per_level[level];
+        ++d.loaded;
+      }
+    }
+    if (!reason.empty())
+      d.rejected[line] = reason;
+    record += i % 7 == 0 ? "\r\n" : "\n";
+    if (i == rows && !final_line_end)
+      record.pop_back();
+    d.pieces.push_back(record);
+    ++d.records;
+    line += lines;
+  }
+  return d;
+}
+
+import_options keep_every_reject() {
+  import_options options;
+  options.max_rejected = 1'000'000;
+  options.max_reported = 1'000'000;
+  return options;
+}
+
+std::map<uint64_t, std::string> rejects_of(const import_report& report, const std::string& source) {
+  std::map<uint64_t, std::string> by_line;
+  for (const rejected_row& r : report.rejected) {
+    CHECK(r.file == source);
+    by_line[r.line] = r.reason;
+  }
+  CHECK(by_line.size() == report.rejected.size());
+  return by_line;
+}
+
+// The lines where two sets of rejects differ (the first ten), for a readable failure.
+std::vector<std::string> differences(const std::map<uint64_t, std::string>& got,
+                                     const std::map<uint64_t, std::string>& want) {
+  std::vector<std::string> out;
+  auto describe = [](const std::map<uint64_t, std::string>& m, uint64_t line) {
+    auto it = m.find(line);
+    return it == m.end() ? std::string("(none)") : "'" + it->second + "'";
+  };
+  std::set<uint64_t> lines;
+  for (const auto& [line, reason] : got)
+    lines.insert(line);
+  for (const auto& [line, reason] : want)
+    lines.insert(line);
+  for (uint64_t line : lines)
+    if (describe(got, line) != describe(want, line) && out.size() < 10)
+      out.push_back("line " + std::to_string(line) + ": got " + describe(got, line) + ", want " +
+                    describe(want, line));
+  return out;
+}
+
+// What a load and the data it left must show for `d`.
+void check_load(database& db, const import_report& report, const stream_data& d,
+                const std::string& source) {
+  CHECK(report.rows_read == d.records);
+  CHECK(report.rows_loaded == d.loaded);
+  CHECK(report.keys == d.loaded);
+  CHECK(report.rejected_count == d.rejected.size());
+  CHECK(differences(rejects_of(report, source), d.rejected) == std::vector<std::string>{});
+  for (const char* level : {"gold", "silver", "bronze"})
+    CHECK(estimate_count(db, std::string("level = '") + level + "'") == d.per_level.at(level));
+  CHECK(estimate_count(db, "balance = 1.5") == d.loaded);
+}
+
+// Cuts the pieces into chunks of `per_chunk` pieces, or of at least `min_bytes` bytes.
+std::vector<std::string> cut(const stream_data& d, size_t per_chunk, size_t min_bytes) {
+  std::vector<std::string> chunks(1);
+  size_t in_chunk = 0;
+  for (const std::string& piece : d.pieces) {
+    if ((per_chunk && in_chunk == per_chunk) || (min_bytes && chunks.back().size() >= min_bytes)) {
+      chunks.emplace_back();
+      in_chunk = 0;
+    }
+    chunks.back() += piece;
+    ++in_chunk;
+  }
+  return chunks;
 }
 
 } // namespace
@@ -308,4 +460,215 @@ TEST_CASE("a load that keeps no rejected rows still aborts cleanly", "[load]") {
   CHECK(report.error().to_string() ==
         "ABORTED: 1 rows rejected, more than the limit of 0; nothing was loaded");
   CHECK(db->snapshot()->tables.at("scores").versions.empty());
+}
+
+// Regression: the batches of a load are converted on several threads and appended in any
+// order; a key repeated in a later batch could be kept from its later line and rejected on the
+// earlier one (seen with one chunk of three batches, whose first batch was appended last).
+TEST_CASE("a key repeated in a later batch is rejected on its later line", "[load]") {
+  temp_dir dir;
+  database_options options;
+  options.vshards = 2;
+  options.threads = 3;
+  auto opened = database::open(dir / "data", options);
+  REQUIRE_OK(opened);
+  database& db = **opened;
+  REQUIRE_STATUS_OK(db.define_table(scores_table()));
+  std::string text = "id,level,score,balance\n1,gold,1,1\n";
+  for (int i = 2; i <= 60000; ++i)
+    text += std::to_string(i) + ",silver," + std::to_string(i) + ",1\n";
+  text += "1,bronze,0,1\n"; // line 60002, three batches of 16384 records later
+  std::string file = dir / "rows.csv";
+  write_file(file, text);
+  // The order depends on timing: try a few times.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    bool chunked = attempt % 2 == 1;
+    CAPTURE(chunked);
+    auto loader = db.begin_load("scores", "v");
+    REQUIRE_OK(loader);
+    REQUIRE_STATUS_OK(chunked ? (*loader)->add_chunk(text, file, {})
+                              : (*loader)->add_file(file, {}));
+    auto report = (*loader)->commit();
+    REQUIRE_OK(report);
+    REQUIRE(report->rejected.size() == 1);
+    CHECK(report->rejected[0].line == 60002);
+    CHECK(report->rejected[0].reason == "duplicate key (first on line 2 of " + file + ")");
+    CHECK(estimate_count(db, "level = 'gold'") == 1);
+    CHECK(estimate_count(db, "level = 'bronze'") == 0);
+  }
+}
+
+// ---- streaming loads (add_chunk) ----
+
+TEST_CASE("a stream loaded in chunks of any size gives what the file gives", "[load][chunk]") {
+  temp_dir dir;
+  database_options db_options;
+  db_options.vshards = 4;
+  db_options.threads = 3; // batches are converted out of order
+  auto opened = database::open(dir / "data", db_options);
+  REQUIRE_OK(opened);
+  database& db = **opened;
+  table_spec spec = scores_table();
+  spec.retention = 1;
+  REQUIRE_STATUS_OK(db.define_table(spec));
+  for (bool final_line_end : {true, false}) {
+    CAPTURE(final_line_end);
+    std::string file = dir / "scores.csv";
+    // More rows than one conversion batch (16384), so that duplicates span batches.
+    stream_data d = make_stream(file, 40'000, final_line_end);
+    REQUIRE(d.rejected.size() > 1000);
+    write_file(file, d.text());
+    auto from_file = db.import_files("scores", "file", {file}, keep_every_reject());
+    REQUIRE_OK(from_file);
+    check_load(db, *from_file, d, file);
+
+    struct cutting {
+      size_t per_chunk;
+      size_t min_bytes;
+    };
+    for (cutting c : std::vector<cutting>{
+             {1, 0}, {2, 0}, {7, 0}, {1000, 0}, {0, 100}, {0, 4096}, {0, 1 << 20}}) {
+      CAPTURE(c.per_chunk, c.min_bytes);
+      auto loader = db.begin_load("scores", "chunks");
+      REQUIRE_OK(loader);
+      for (const std::string& chunk : cut(d, c.per_chunk, c.min_bytes))
+        REQUIRE_STATUS_OK((*loader)->add_chunk(chunk, file, keep_every_reject()));
+      auto report = (*loader)->commit();
+      REQUIRE_OK(report);
+      check_load(db, *report, d, file);
+      CHECK(differences(rejects_of(*report, file), rejects_of(*from_file, file)) ==
+            std::vector<std::string>{});
+    }
+  }
+}
+
+TEST_CASE("chunks of several sources interleave, each with its own lines", "[load][chunk]") {
+  temp_dir dir;
+  auto db = open_db(dir, 4);
+  REQUIRE_STATUS_OK(db->define_table(scores_table()));
+  auto loader = db->begin_load("scores", "v1");
+  REQUIRE_OK(loader);
+  import_options options;
+  REQUIRE_STATUS_OK((*loader)->add_chunk("level,id,score,balance\ngold,1,1,1\n", "a", options));
+  REQUIRE_STATUS_OK((*loader)->add_chunk("id,score,balance,level\n2,x,1,gold\n", "b", options));
+  REQUIRE_STATUS_OK((*loader)->add_chunk("\nsilver,3,1,1\nsilver,2,1,1\n", "a", options));
+  REQUIRE_STATUS_OK((*loader)->add_chunk("4,1,1,bronze\n1,1,1,bronze\n5,1,1,bronze", "b", options));
+  auto report = (*loader)->commit();
+  REQUIRE_OK(report);
+  CHECK(report->rows_read == 7);
+  CHECK(report->rows_loaded == 5);
+  std::vector<std::tuple<std::string, uint64_t, std::string>> rejected;
+  for (const rejected_row& r : report->rejected)
+    rejected.emplace_back(r.file, r.line, r.reason);
+  std::sort(rejected.begin(), rejected.end());
+  using row = std::tuple<std::string, uint64_t, std::string>;
+  CHECK(rejected == std::vector<row>{{"b", 2, "column 'score': not an integer: 'x'"},
+                                     {"b", 4, "duplicate key (first on line 2 of a)"}});
+  CHECK(estimate_count(*db, "level = 'gold'") == 1);
+  CHECK(estimate_count(*db, "level = 'silver'") == 2);
+  CHECK(estimate_count(*db, "level = 'bronze'") == 2);
+}
+
+TEST_CASE("headerless chunks map columns by position", "[load][chunk]") {
+  temp_dir dir;
+  auto db = open_db(dir, 2);
+  table_spec spec = scores_table();
+  spec.key_column = "#2";
+  spec.columns[0].column = "#1";
+  spec.columns[1].column = "#3";
+  spec.columns[2].column = "#4";
+  REQUIRE_STATUS_OK(db->define_table(spec));
+  auto loader = db->begin_load("scores", "v1");
+  REQUIRE_OK(loader);
+  import_options options;
+  options.header = false;
+  options.csv.delimiter = '\t';
+  REQUIRE_STATUS_OK((*loader)->add_chunk("gold\t1\t5\t\\N\n", "s", options));
+  REQUIRE_STATUS_OK((*loader)->add_chunk("gold\t2\t\t1\nsilver\t3\n", "s", options));
+  auto report = (*loader)->commit();
+  REQUIRE_OK(report);
+  CHECK(report->rows_loaded == 2);
+  REQUIRE(report->rejected.size() == 1);
+  CHECK(report->rejected[0].line == 3);
+  CHECK(report->rejected[0].reason == "expected at least 4 fields, found 2");
+  CHECK(estimate_count(*db, "level = 'gold' AND score IS NULL") == 1);
+  CHECK(estimate_count(*db, "balance IS NULL") == 1);
+
+  // Named columns need a header.
+  table_spec named = scores_table();
+  named.name = "named";
+  named.columns = {{"tier", "tier", tag_kind::enum_}};
+  REQUIRE_STATUS_OK(db->define_table(named));
+  auto second = db->begin_load("named", "v1");
+  REQUIRE_OK(second);
+  check_error((*second)->add_chunk("1,gold\n", "s", options), error_code::invalid_argument,
+              "column 'id' is named, but the file has no header: use #N");
+}
+
+TEST_CASE("a chunk that is not whole records is refused and adds nothing", "[load][chunk]") {
+  temp_dir dir;
+  auto db = open_db(dir, 4);
+  REQUIRE_STATUS_OK(db->define_table(scores_table()));
+  auto loader = db->begin_load("scores", "v1");
+  REQUIRE_OK(loader);
+  table_loader& load = **loader;
+  import_options options;
+
+  // Cut inside a quoted field: refused, the stream stays where it was.
+  check_error(
+      load.add_chunk("id,level,score,balance\n1,gold,1,1\n2,\"go", "s", options),
+      error_code::invalid_argument,
+      "a chunk of s ends inside a quoted field (unterminated quoted field starting on line 3): "
+      "send whole records, each chunk ending with a line end");
+  CHECK(load.rows_read() == 0);
+  // A header naming a column the table does not have: refused alike.
+  check_error(load.add_chunk("id,level,points,balance\n1,gold,1,1\n", "s", options),
+              error_code::invalid_argument, "the header has no column 'score'");
+  CHECK(load.rows_read() == 0);
+
+  REQUIRE_STATUS_OK(load.add_chunk("id,level,score,balance\n1,gold,1,1\n", "s", options));
+  REQUIRE_STATUS_OK(load.add_chunk("", "s", options));
+  // Without a final line end, a chunk is taken as the last of its source.
+  REQUIRE_STATUS_OK(load.add_chunk("2,\"gold\nstill\",2,2", "s", options));
+  check_error(
+      load.add_chunk("3,gold,3,3\n", "s", options), error_code::invalid_argument,
+      "the previous chunk of s ended without a line end on line 4, so it had to be the last: "
+      "every other chunk must end with one");
+  CHECK(load.rows_read() == 2);
+
+  std::string huge(table_loader::max_chunk_bytes + 1, '\n');
+  status too_large = load.add_chunk(huge, "t", options);
+  CHECK(too_large.code() == error_code::too_large);
+  CHECK(load.rows_read() == 2);
+
+  auto report = load.commit();
+  REQUIRE_OK(report);
+  CHECK(report->rows_loaded == 2);
+  CHECK(report->rejected_count == 0);
+  CHECK(estimate_count(*db, "level = 'gold'") == 1);
+  CHECK(estimate_count(*db, "score = 2") == 1);
+  check_error(load.add_chunk("4,gold,4,4\n", "s", options), error_code::invalid_argument,
+              "the load has already finished");
+}
+
+TEST_CASE("a chunked load past the reject limit aborts as a file load does", "[load][chunk]") {
+  temp_dir dir;
+  auto db = open_db(dir, 4);
+  REQUIRE_STATUS_OK(db->define_table(scores_table()));
+  import_options options;
+  options.max_rejected = 2;
+  std::string text = "id,level,score,balance\n1,gold,x,1\n2,gold,y,1\n3,gold,3,1\n4,gold,z,1\n";
+  write_file(dir / "bad.csv", text);
+  auto from_file = db->import_files("scores", "v1", {dir / "bad.csv"}, options);
+  REQUIRE_FALSE(from_file.is_ok());
+
+  auto loader = db->begin_load("scores", "v1");
+  REQUIRE_OK(loader);
+  REQUIRE_STATUS_OK((*loader)->add_chunk(text.substr(0, 45), dir / "bad.csv", options));
+  std::string expected =
+      "3 rows rejected, more than the limit of 2; nothing was loaded (first: " + (dir / "bad.csv") +
+      ":2: column 'score': not an integer: 'x')";
+  CHECK(from_file.error().message() == expected);
+  check_error((*loader)->add_chunk(text.substr(45), dir / "bad.csv", options), error_code::aborted,
+              expected);
 }
