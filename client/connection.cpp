@@ -1,0 +1,456 @@
+// One method per RPC of protocol/tagd.capnp. Each `_async` method builds its request on the
+// event-loop thread (session_owner::submit) and converts the reply there into plain values;
+// each synchronous method waits for its `_async` twin.
+
+#include "client/session.hpp"
+#include "client/wire.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace tagd::client {
+
+using detail::session;
+using detail::text_of;
+using detail::to_string;
+
+namespace {
+
+kj::ArrayPtr<const capnp::byte> bytes_of(std::string_view data) {
+  return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(data.data()), data.size());
+}
+
+void set_keys(capnp::List<capnp::Text>::Builder out, const std::string* keys) {
+  for (unsigned i = 0; i < out.size(); ++i)
+    out.set(i, text_of(keys[i]));
+}
+
+// A running contains_many: batches of keys go out on `lanes` chains, each sending its next
+// batch when the previous answer came, so at most `lanes` requests are outstanding.
+struct membership_job {
+  std::string group;
+  uint32_t version = 0;
+  const std::vector<std::string>* keys = nullptr;
+  std::vector<std::string> owned_keys; // the keys of an asynchronous call
+  size_t batch = 1;
+  size_t next = 0;
+  std::vector<bool> members;
+};
+
+kj::Promise<void> membership_lane(session& s, membership_job& job) {
+  if (job.next >= job.keys->size())
+    return kj::READY_NOW;
+  size_t begin = job.next;
+  size_t count = std::min(job.batch, job.keys->size() - begin);
+  job.next += count;
+  auto request = s.tagd.containsManyRequest();
+  request.setGroup(text_of(job.group));
+  request.setVersion(job.version);
+  set_keys(request.initKeys(static_cast<unsigned>(count)), job.keys->data() + begin);
+  using reply_type = capnp::Response<wire::Tagd::ContainsManyResults>;
+  auto reply = s.with_timeout<reply_type>(request.send());
+  return reply.then([&s, &job, begin, count](reply_type&& reply) {
+    auto members = reply.getMembers();
+    if (members.size() != count)
+      detail::fail("INTERNAL", "the node answered " + std::to_string(members.size()) +
+                                   " memberships for " + std::to_string(count) + " keys");
+    for (unsigned i = 0; i < count; ++i)
+      job.members[begin + i] = members[i];
+    return membership_lane(s, job);
+  });
+}
+
+kj::Promise<std::vector<bool>> contains_many_on_loop(session& s, kj::Own<membership_job> job) {
+  job->members.assign(job->keys->size(), false);
+  job->batch = std::max<size_t>(1, s.options.max_keys_per_request);
+  size_t lanes = std::max<size_t>(1, s.options.requests_in_flight);
+  auto lane_promises = kj::heapArrayBuilder<kj::Promise<void>>(lanes);
+  for (size_t i = 0; i < lanes; ++i)
+    lane_promises.add(membership_lane(s, *job));
+  membership_job& ref = *job;
+  return kj::joinPromises(lane_promises.finish())
+      .then([&ref]() { return std::move(ref.members); })
+      .attach(kj::mv(job));
+}
+
+// A catalog change: `make` creates the request, `fill` completes it; the reply is the new
+// catalog version.
+template <class Make, class Fill>
+std::future<uint64_t> catalog_change(detail::session_owner& owner, Make make, Fill fill) {
+  return owner.submit<uint64_t>([&](session& s) {
+    auto request = make(s.tagd);
+    fill(request);
+    return request.send().then([](auto reply) { return reply.getCatalogVersion(); });
+  });
+}
+
+struct export_begun {
+  uint64_t handle = 0;
+  export_info info;
+};
+
+} // namespace
+
+// ---- connection ----
+
+connection::connection(const std::string& address, const connection_options& options)
+    : owner_(detail::session_owner::open(address, options)) {}
+connection::connection(connection&&) noexcept = default;
+connection& connection::operator=(connection&&) noexcept = default;
+connection::~connection() = default;
+
+const std::string& connection::address() const {
+  return owner_->address();
+}
+const connection_options& connection::options() const {
+  return owner_->options();
+}
+
+void connection::ping() {
+  ping_async().get();
+}
+std::future<void> connection::ping_async() {
+  return owner_->submit<void>(
+      [](session& s) { return s.tagd.pingRequest().send().then([](auto) {}); });
+}
+
+node_status connection::status() {
+  return status_async().get();
+}
+std::future<node_status> connection::status_async() {
+  return owner_->submit<node_status>([](session& s) {
+    return s.tagd.statusRequest().send().then(
+        [](auto reply) { return detail::from_wire(reply.getStatus()); });
+  });
+}
+
+uint64_t connection::define_entity(const entity_def& def) {
+  return define_entity_async(def).get();
+}
+std::future<uint64_t> connection::define_entity_async(const entity_def& def) {
+  return catalog_change(
+      *owner_, [](wire::Tagd::Client& tagd) { return tagd.defineEntityRequest(); },
+      [&](auto& request) { detail::to_wire(def, request.initDef()); });
+}
+
+uint64_t connection::define_table(const table_def& def) {
+  return define_table_async(def).get();
+}
+std::future<uint64_t> connection::define_table_async(const table_def& def) {
+  return catalog_change(
+      *owner_, [](wire::Tagd::Client& tagd) { return tagd.defineTableRequest(); },
+      [&](auto& request) { detail::to_wire(def, request.initDef()); });
+}
+
+uint64_t connection::define_composite(const composite_def& def) {
+  return define_composite_async(def).get();
+}
+std::future<uint64_t> connection::define_composite_async(const composite_def& def) {
+  return catalog_change(
+      *owner_, [](wire::Tagd::Client& tagd) { return tagd.defineCompositeRequest(); },
+      [&](auto& request) { detail::to_wire(def, request.initDef()); });
+}
+
+catalog connection::catalog() {
+  return catalog_async().get();
+}
+std::future<catalog> connection::catalog_async() {
+  return owner_->submit<tagd::client::catalog>([](session& s) {
+    return s.tagd.catalogRequest().send().then(
+        [](auto reply) { return detail::from_wire(reply.getCatalog()); });
+  });
+}
+
+uint64_t connection::drop_table(const std::string& name) {
+  return drop_table_async(name).get();
+}
+std::future<uint64_t> connection::drop_table_async(const std::string& name) {
+  return catalog_change(
+      *owner_, [](wire::Tagd::Client& tagd) { return tagd.dropTableRequest(); },
+      [&](auto& request) { request.setName(text_of(name)); });
+}
+
+uint64_t connection::drop_group(const std::string& name) {
+  return drop_group_async(name).get();
+}
+std::future<uint64_t> connection::drop_group_async(const std::string& name) {
+  return catalog_change(
+      *owner_, [](wire::Tagd::Client& tagd) { return tagd.dropGroupRequest(); },
+      [&](auto& request) { request.setName(text_of(name)); });
+}
+
+importer connection::begin_import(const std::string& table, const std::string& label,
+                                  const import_options& options) {
+  auto handle = owner_->submit<uint64_t>([&](session& s) {
+    auto request = s.tagd.beginImportRequest();
+    request.setTable(text_of(table));
+    request.setLabel(text_of(label));
+    detail::to_wire(options, request.initOptions());
+    return request.send().then([&s](auto reply) { return s.keep(reply.getImport()); });
+  });
+  return importer(detail::remote_handle(owner_, handle.get()));
+}
+
+void connection::upsert(const std::string& table, const std::vector<row>& rows) {
+  upsert_async(table, rows).get();
+}
+std::future<void> connection::upsert_async(const std::string& table, const std::vector<row>& rows) {
+  return owner_->submit<void>([&](session& s) {
+    auto request = s.tagd.upsertRequest();
+    request.setTable(text_of(table));
+    detail::to_wire(rows, request.initRows(static_cast<unsigned>(rows.size())));
+    return request.send().then([](auto) {});
+  });
+}
+
+uint64_t connection::remove(const std::string& table, const std::vector<std::string>& keys) {
+  return remove_async(table, keys).get();
+}
+std::future<uint64_t> connection::remove_async(const std::string& table,
+                                               const std::vector<std::string>& keys) {
+  return owner_->submit<uint64_t>([&](session& s) {
+    auto request = s.tagd.removeRequest();
+    request.setTable(text_of(table));
+    set_keys(request.initKeys(static_cast<unsigned>(keys.size())), keys.data());
+    return request.send().then([](auto reply) { return reply.getRemoved(); });
+  });
+}
+
+estimate_result connection::estimate(const std::string& expression, const query_options& options) {
+  return estimate_async(expression, options).get();
+}
+std::future<estimate_result> connection::estimate_async(const std::string& expression,
+                                                        const query_options& options) {
+  return owner_->submit<estimate_result>([&](session& s) {
+    auto request = s.tagd.estimateRequest();
+    detail::to_wire(expression, options, s.options.deadline_ms, request.initQuery());
+    return request.send().then([](auto reply) {
+      return estimate_result{reply.getCount(), detail::from_wire(reply.getSnapshot())};
+    });
+  });
+}
+
+breakdown_result connection::breakdown(const std::string& expression, const std::string& tag,
+                                       const query_options& options) {
+  return breakdown_async(expression, tag, options).get();
+}
+std::future<breakdown_result> connection::breakdown_async(const std::string& expression,
+                                                          const std::string& tag,
+                                                          const query_options& options) {
+  return owner_->submit<breakdown_result>([&](session& s) {
+    auto request = s.tagd.breakdownRequest();
+    detail::to_wire(expression, options, s.options.deadline_ms, request.initQuery());
+    request.setTag(text_of(tag));
+    return request.send().then([](auto reply) {
+      breakdown_result out;
+      for (auto e : reply.getEntries())
+        out.entries.push_back({to_string(e.getValue()), e.getCount()});
+      out.seen = detail::from_wire(reply.getSnapshot());
+      return out;
+    });
+  });
+}
+
+select_result connection::select(const std::string& group, const std::string& expression,
+                                 const query_options& options) {
+  return select_async(group, expression, options).get();
+}
+std::future<select_result> connection::select_async(const std::string& group,
+                                                    const std::string& expression,
+                                                    const query_options& options) {
+  return owner_->submit<select_result>([&](session& s) {
+    auto request = s.tagd.selectRequest();
+    request.setGroup(text_of(group));
+    detail::to_wire(expression, options, s.options.deadline_ms, request.initQuery());
+    return request.send().then([](auto reply) {
+      return select_result{detail::from_wire(reply.getVersion()),
+                           detail::from_wire(reply.getSnapshot())};
+    });
+  });
+}
+
+upload_result connection::upload(const std::string& group, const std::string& entity,
+                                 const std::vector<std::string>& keys) {
+  return upload_async(group, entity, keys).get();
+}
+std::future<upload_result> connection::upload_async(const std::string& group,
+                                                    const std::string& entity,
+                                                    const std::vector<std::string>& keys) {
+  return owner_->submit<upload_result>([&](session& s) {
+    auto request = s.tagd.uploadRequest();
+    request.setGroup(text_of(group));
+    request.setEntity(text_of(entity));
+    set_keys(request.initKeys(static_cast<unsigned>(keys.size())), keys.data());
+    return request.send().then([](auto reply) {
+      return upload_result{detail::from_wire(reply.getVersion()), reply.getUnknownKeys(),
+                           detail::from_wire(reply.getUnknownSample())};
+    });
+  });
+}
+
+exporter connection::begin_export(const std::string& group, uint32_t version) {
+  auto begun = owner_->submit<export_begun>([&](session& s) {
+    auto request = s.tagd.exportRequest();
+    request.setGroup(text_of(group));
+    request.setVersion(version);
+    // Pipelined: parts() goes out before the export capability has come back.
+    wire::Export::Client exported = request.send().getExport();
+    return exported.partsRequest().send().then([&s, exported](auto reply) mutable {
+      export_begun out;
+      out.info.version = detail::from_wire(reply.getInfo());
+      for (auto p : reply.getParts())
+        out.info.parts.push_back(detail::from_wire(p));
+      out.handle = s.keep(kj::mv(exported));
+      return out;
+    });
+  });
+  export_begun b = begun.get();
+  return exporter(detail::remote_handle(owner_, b.handle), std::move(b.info));
+}
+
+bool connection::contains(const std::string& group, const std::string& key, uint32_t version) {
+  return contains_async(group, key, version).get();
+}
+std::future<bool> connection::contains_async(const std::string& group, const std::string& key,
+                                             uint32_t version) {
+  return owner_->submit<bool>([&](session& s) {
+    auto request = s.tagd.containsRequest();
+    request.setGroup(text_of(group));
+    request.setVersion(version);
+    request.setKey(text_of(key));
+    return request.send().then([](auto reply) { return reply.getMember(); });
+  });
+}
+
+std::vector<bool> connection::contains_many(const std::string& group,
+                                            const std::vector<std::string>& keys,
+                                            uint32_t version) {
+  // Waiting here keeps `keys` alive for the whole job: no copy.
+  return owner_
+      ->submit<std::vector<bool>, false>([&](session& s) {
+        auto job = kj::heap<membership_job>();
+        job->group = group;
+        job->version = version;
+        job->keys = &keys;
+        return contains_many_on_loop(s, kj::mv(job));
+      })
+      .get();
+}
+std::future<std::vector<bool>> connection::contains_many_async(const std::string& group,
+                                                               std::vector<std::string> keys,
+                                                               uint32_t version) {
+  return owner_->submit<std::vector<bool>, false>([&](session& s) {
+    auto job = kj::heap<membership_job>();
+    job->group = group;
+    job->version = version;
+    job->owned_keys = std::move(keys);
+    job->keys = &job->owned_keys;
+    return contains_many_on_loop(s, kj::mv(job));
+  });
+}
+
+std::vector<std::string> connection::groups_of(const std::string& key, const std::string& entity) {
+  return groups_of_async(key, entity).get();
+}
+std::future<std::vector<std::string>> connection::groups_of_async(const std::string& key,
+                                                                  const std::string& entity) {
+  return owner_->submit<std::vector<std::string>>([&](session& s) {
+    auto request = s.tagd.groupsOfRequest();
+    request.setEntity(text_of(entity));
+    request.setKey(text_of(key));
+    return request.send().then([](auto reply) { return detail::from_wire(reply.getGroups()); });
+  });
+}
+
+// ---- importer and exporter ----
+
+namespace detail {
+
+remote_handle::remote_handle(std::shared_ptr<session_owner> owner, uint64_t id)
+    : owner_(std::move(owner)), id_(id) {}
+remote_handle::remote_handle(remote_handle&& other) noexcept
+    : owner_(std::move(other.owner_)), id_(std::exchange(other.id_, 0)) {}
+remote_handle& remote_handle::operator=(remote_handle&& other) noexcept {
+  if (this != &other) {
+    release();
+    owner_ = std::move(other.owner_);
+    id_ = std::exchange(other.id_, 0);
+  }
+  return *this;
+}
+remote_handle::~remote_handle() {
+  release();
+}
+
+session_owner& remote_handle::owner() const {
+  if (!owner_ || id_ == 0)
+    throw error("INVALID_ARGUMENT", "the import or export was committed, aborted or moved away");
+  return *owner_;
+}
+
+void remote_handle::release() noexcept {
+  if (!owner_ || id_ == 0)
+    return;
+  uint64_t id = std::exchange(id_, 0);
+  try {
+    owner_->run([id](session& s) { s.drop(id); });
+  } catch (const error&) {
+    // the event loop is gone, and the capability with it
+  }
+  owner_.reset();
+}
+
+} // namespace detail
+
+batch_reply importer::add_rows(std::string_view data) {
+  return add_rows_async(data).get();
+}
+std::future<batch_reply> importer::add_rows_async(std::string_view data) {
+  uint64_t id = handle_.id();
+  return handle_.owner().submit<batch_reply>([&](session& s) {
+    auto request = s.object<wire::Import>(id).addRowsRequest();
+    request.setData(bytes_of(data));
+    return request.send().then([](auto reply) {
+      return batch_reply{reply.getRowsRead(), reply.getRejected()};
+    });
+  });
+}
+
+import_report importer::commit() {
+  uint64_t id = handle_.id();
+  auto report = handle_.owner().submit<import_report>([id](session& s) {
+    return s.object<wire::Import>(id).commitRequest().send().then(
+        [](auto reply) { return detail::from_wire(reply.getReport()); });
+  });
+  detail::remote_handle finished = std::move(handle_); // dropped however commit ends
+  return report.get();
+}
+
+void importer::abort() {
+  uint64_t id = handle_.id();
+  auto done = handle_.owner().submit<void>([id](session& s) {
+    return s.object<wire::Import>(id).abortRequest().send().then([](auto) {});
+  });
+  detail::remote_handle finished = std::move(handle_);
+  done.get();
+}
+
+std::string exporter::read(uint32_t vshard, uint64_t offset, uint32_t max_bytes) {
+  return read_async(vshard, offset, max_bytes).get();
+}
+std::future<std::string> exporter::read_async(uint32_t vshard, uint64_t offset,
+                                              uint32_t max_bytes) {
+  uint64_t id = handle_.id();
+  return handle_.owner().submit<std::string>([&](session& s) {
+    auto request = s.object<wire::Export>(id).readRequest();
+    request.setVshard(vshard);
+    request.setOffset(offset);
+    request.setMaxBytes(max_bytes);
+    return request.send().then([](auto reply) {
+      auto data = reply.getData();
+      return std::string(reinterpret_cast<const char*>(data.begin()), data.size());
+    });
+  });
+}
+
+} // namespace tagd::client
