@@ -590,12 +590,14 @@ result<uint64_t> database::estimate(const std::string& entity, const std::string
   return estimate(bound);
 }
 
-result<std::map<std::string, uint64_t>> database::breakdown(const std::string& entity,
-                                                            const std::string& expression,
-                                                            const std::string& tag_name,
-                                                            const query_options& options) {
+result<breakdown_plan> database::plan_breakdown(const std::string& entity,
+                                                const std::string& expression,
+                                                const std::string& tag_name,
+                                                const query_options& options) {
   TAGD_TRY_ASSIGN(parsed, parse_expression(expression));
-  TAGD_TRY_ASSIGN(bound, plan(entity, parsed, options));
+  breakdown_plan bound;
+  TAGD_TRY_ASSIGN(matches, plan(entity, parsed, options));
+  bound.matches = std::move(matches);
   auto state = catalog_->current();
   const tag_def* tag = state->find_tag(entity, tag_name);
   if (!tag)
@@ -604,25 +606,52 @@ result<std::map<std::string, uint64_t>> database::breakdown(const std::string& e
   if (tag->kind != tag_kind::enum_ && tag->kind != tag_kind::set && tag->kind != tag_kind::bool_)
     return status(error_code::type_mismatch, "tag '" + tag_name + "' is " + to_string(tag->kind) +
                                                  ": breakdown needs an enum, set or bool tag");
+  bound.tag_id = tag->id;
+  bound.kind = tag->kind;
+  // The version the matches read, if they read the tag's table; the current one otherwise.
+  auto read = bound.matches.table_versions.find(tag->table);
   const table_def* table = state->find_table(tag->table);
-  uint32_t storage_id = table && !table->versions.empty() ? table->versions.back().storage_id : 0;
-  std::vector<std::map<uint32_t, uint64_t>> partial(vshards_);
-  TAGD_TRY(for_each_vshard(bound, [&](uint32_t v, vshard_reader& reader, bitmap& matches) {
-    TAGD_TRY_ASSIGN(slots, reader.value_slots(storage_id, tag->id));
-    for (uint32_t slot : slots) {
-      TAGD_TRY_ASSIGN(values, reader.bitmap_of(storage_id, tag->id, slot));
-      if (uint64_t n = roaring_bitmap_and_cardinality(values, matches.get()))
-        partial[v][slot] += n;
+  if (read != bound.matches.table_versions.end())
+    bound.storage_id = read->second;
+  else if (table && !table->versions.empty())
+    bound.storage_id = table->versions.back().storage_id;
+  return bound;
+}
+
+result<std::map<std::string, uint64_t>> database::breakdown_vshard(const breakdown_plan& plan,
+                                                                   uint32_t v) {
+  TAGD_TRY_ASSIGN(store, vshard(plan.matches.entity, v));
+  TAGD_TRY_ASSIGN(reader, store->read());
+  TAGD_TRY_ASSIGN(matches, evaluate(plan.matches, reader));
+  TAGD_TRY_ASSIGN(slots, reader.value_slots(plan.storage_id, plan.tag_id));
+  std::map<std::string, uint64_t> counts;
+  for (uint32_t slot : slots) {
+    TAGD_TRY_ASSIGN(values, reader.bitmap_of(plan.storage_id, plan.tag_id, slot));
+    if (uint64_t n = roaring_bitmap_and_cardinality(values, matches.get())) {
+      std::string value = plan.kind == tag_kind::bool_
+                              ? (slot ? "true" : "false")
+                              : catalog_->values(plan.tag_id).value_of(slot);
+      counts[value] += n;
     }
+  }
+  return counts;
+}
+
+result<std::map<std::string, uint64_t>> database::breakdown(const std::string& entity,
+                                                            const std::string& expression,
+                                                            const std::string& tag_name,
+                                                            const query_options& options) {
+  TAGD_TRY_ASSIGN(bound, plan_breakdown(entity, expression, tag_name, options));
+  std::vector<std::map<std::string, uint64_t>> partial(vshards_);
+  TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(counts, breakdown_vshard(bound, static_cast<uint32_t>(v)));
+    partial[v] = std::move(counts);
     return status::ok();
   }));
   std::map<std::string, uint64_t> counts;
   for (auto& per_vshard : partial)
-    for (auto& [slot, n] : per_vshard) {
-      std::string value = tag->kind == tag_kind::bool_ ? (slot ? "true" : "false")
-                                                       : catalog_->values(tag->id).value_of(slot);
+    for (auto& [value, n] : per_vshard)
       counts[value] += n;
-    }
   return counts;
 }
 

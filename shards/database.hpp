@@ -1,7 +1,8 @@
 #pragma once
 // A data directory: the catalog plus, per entity type, one vshard_store per vshard
-// (<data>/entities/<entity>/vshard-NNNN). Operations here run over all vshards of the directory;
-// the per-vshard pieces (vshard_store, evaluate) are what actors will call one vshard at a time.
+// (<data>/entities/<entity>/vshard-NNNN). Most operations here run over all vshards of the
+// directory; each is made of the per-vshard pieces (the "per vshard" section) that actors call
+// one vshard at a time.
 
 #include "shards/catalog.hpp"
 #include "shards/csv_reader.hpp"
@@ -117,6 +118,46 @@ struct upload_report {
   std::vector<std::string> unknown_sample; // up to 100
 };
 
+// A group version being written one vshard at a time (begin_group_version): its number is
+// reserved, its members are stored per vshard, and nothing is visible until it is committed.
+struct pending_group_version {
+  std::string group;
+  uint32_t group_id = 0;
+  std::string entity;
+  uint32_t version = 0;
+};
+
+// One vshard's members of a group version as export_group writes them: one key per line (u64
+// keys in decimal, string keys quoted as CSV when needed), with the text's CRC-32 (zlib).
+struct export_part {
+  uint32_t vshard = 0;
+  std::string text;
+  uint64_t rows = 0;
+  uint32_t crc32 = 0;
+};
+
+// Some of a list of text keys: those of one vshard, and where each one is in the list.
+struct keys_of_vshard {
+  std::vector<std::string> keys;
+  std::vector<size_t> positions;
+};
+
+// One vshard's part of an upload: how many of its keys are known (and now members), and the
+// unknown ones in the order given.
+struct upload_part {
+  uint64_t members = 0;
+  std::vector<std::string> unknown;
+};
+
+// A breakdown bound once for every vshard: the matches, and the tag whose values are counted
+// at one table version.
+struct breakdown_plan {
+  query_plan matches;
+  uint32_t tag_id = 0;
+  tag_kind kind = tag_kind::enum_;
+  uint32_t storage_id = 0; // the version of the tag's table read (0: never loaded)
+};
+
 class table_loader;
 
 struct realtime_row {
@@ -193,15 +234,54 @@ class database {
   result<std::vector<std::string>> groups_of(const std::string& entity, const std::string& key);
 
   // ---- per vshard ----
+  // The pieces that the whole-database calls above are made of, for callers that fan out one
+  // vshard at a time and merge the answers themselves.
   uint32_t vshard_count() const { return vshards_; }
   // The matches of a plan on one vshard (estimate() sums them over all).
   result<uint64_t> count_vshard(const query_plan& plan, uint32_t vshard);
+
+  // Breakdown: bind once, count per vshard (by value name), add the maps up.
+  result<breakdown_plan> plan_breakdown(const std::string& entity, const std::string& expression,
+                                        const std::string& tag, const query_options& options = {});
+  result<std::map<std::string, uint64_t>> breakdown_vshard(const breakdown_plan& plan,
+                                                           uint32_t vshard);
+
+  // A new group version in three steps: begin reserves the next version number of the group
+  // (type_mismatch if it holds another entity type than `entity`); select_vshard or upload_vshard
+  // stores one vshard's members (every vshard must be written once); commit records the version
+  // with the total count, what was selected and the table versions read, then refreshes the
+  // materialized composites. abort drops what was stored. select() and upload_group() are these
+  // steps over every vshard.
+  result<pending_group_version> begin_group_version(const std::string& group,
+                                                    const std::string& entity);
+  // Evaluates the plan on one vshard and stores the matches; returns how many there are.
+  result<uint64_t> select_vshard(const pending_group_version& pending, const query_plan& plan,
+                                 uint32_t vshard);
+  // Stores as members the known keys among `keys` (text keys, all of this vshard: see
+  // locate_key; invalid_argument otherwise).
+  result<upload_part> upload_vshard(const pending_group_version& pending, uint32_t vshard,
+                                    const std::vector<std::string>& keys);
+  result<group_version_info> commit_group_version(const pending_group_version& pending,
+                                                  uint64_t count, const std::string& expression,
+                                                  const std::map<std::string, uint32_t>& tables);
+  status abort_group_version(const pending_group_version& pending);
+
+  // The members of a group version (a number, not "latest": see catalog_state::find_group_version)
+  // on one vshard, as export_group writes them into that vshard's file.
+  result<export_part> export_vshard(const std::string& group, uint32_t version, uint32_t vshard);
+  // Membership of text keys that all belong to `vshard` (invalid_argument otherwise).
+  result<std::vector<bool>> contains_vshard(const std::string& group, uint32_t version,
+                                            uint32_t vshard, const std::vector<std::string>& keys);
   // Storage ids the catalog names: table versions, stored universes, materialized composites.
   std::set<uint32_t> live_storage_ids() const;
   result<vshard_store*> vshard(const std::string& entity, uint32_t index);
   // The vshard and stored form of a key written as text (u64 keys in decimal).
   result<std::pair<uint32_t, std::string>> locate_key(const std::string& entity,
                                                       std::string_view key) const;
+  // Text keys split by vshard (only vshards with keys), for upload_vshard and contains_vshard;
+  // fails (invalid_argument) on the first key that is not one of the entity type.
+  result<std::map<uint32_t, keys_of_vshard>>
+  keys_by_vshard(const std::string& entity, const std::vector<std::string>& keys) const;
   worker_pool& workers() { return *workers_; }
   // Per tag, its value dictionary (enum and set tags) or null.
   std::vector<value_dictionary*> dictionaries_of(const std::vector<tag_def>& tags);
@@ -213,17 +293,17 @@ class database {
   status open_entity_stores(const entity_def& entity);
   status drop_unreferenced_storage();
   status drop_storage_everywhere(const std::string& entity, const std::vector<uint32_t>& ids);
-  result<group_version_info> store_group_version(const std::string& group,
-                                                 std::vector<bitmap> members,
-                                                 const std::string& expression,
-                                                 const std::map<std::string, uint32_t>& tables);
-  // Evaluates the plan on every vshard in parallel and hands each result to `use`.
+  status store_group_part(const pending_group_version& pending, uint32_t vshard, bitmap& members);
+  // The text keys of one vshard in stored form; invalid_argument for a key of another vshard.
+  result<std::vector<std::string>> stored_keys_of(const std::string& entity, uint32_t vshard,
+                                                  const std::vector<std::string>& keys) const;
   struct realtime_change; // one key's new row, or its removal
   result<uint64_t> apply_realtime(const std::string& table,
                                   std::vector<std::vector<realtime_change>> by_vshard);
   // The number of entities in the union of disjoint slots of (storage id, tag id).
   result<uint64_t> stored_count(const std::string& entity, uint32_t storage_id, uint32_t tag_id,
                                 const std::vector<uint32_t>& slots);
+  // Evaluates the plan on every vshard in parallel and hands each result to `use`.
   status for_each_vshard(const query_plan& plan,
                          const std::function<status(uint32_t, vshard_reader&, bitmap&)>& use);
 
@@ -236,6 +316,7 @@ class database {
   std::mutex stores_mutex_;
   std::map<std::string, std::vector<std::unique_ptr<vshard_store>>> stores_;
   std::mutex group_write_mutex_;
+  std::map<uint32_t, uint32_t> reserved_group_versions_; // group id → highest version begun
   std::recursive_mutex materialize_mutex_;
   stored_counts stored_counts_;
 };

@@ -30,64 +30,130 @@ std::string csv_quote(const std::string& key) {
 
 } // namespace
 
-result<group_version_info>
-database::store_group_version(const std::string& group_name, std::vector<bitmap> members,
-                              const std::string& expression,
-                              const std::map<std::string, uint32_t>& tables) {
+result<pending_group_version> database::begin_group_version(const std::string& group_name,
+                                                            const std::string& entity) {
   std::lock_guard lock(group_write_mutex_);
   auto state = catalog_->current();
   const group_def* group = state->find_group(group_name);
   if (!group)
     return status(error_code::not_found, "no group '" + group_name + "'");
-  uint32_t version = group->versions.empty() ? 1 : group->versions.back().version + 1;
-  uint32_t group_id = group->id;
-  std::string entity = group->entity;
-  uint64_t count = 0;
-  for (const bitmap& b : members)
-    count += b.cardinality();
-  // Members first, then the catalog: a crash in between leaves bitmaps that the next
-  // selection of this group overwrites, never a version without members.
-  TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
-    TAGD_TRY_ASSIGN(store, vshard(entity, static_cast<uint32_t>(v)));
-    TAGD_TRY_ASSIGN(writer, store->write());
-    roaring_bitmap_run_optimize(members[v].get());
-    TAGD_TRY(writer.put_group(group_id, version, members[v].get()));
-    return writer.commit();
-  }));
+  if (group->entity != entity)
+    return status(error_code::type_mismatch, "group '" + group_name + "' holds entity type '" +
+                                                 group->entity + "', not '" + entity + "'");
+  // Versions begun but not committed yet keep their numbers: concurrent writers never share one.
+  uint32_t& reserved = reserved_group_versions_[group->id];
+  reserved = std::max(reserved, group->versions.empty() ? 0 : group->versions.back().version) + 1;
+  return pending_group_version{group_name, group->id, group->entity, reserved};
+}
+
+status database::store_group_part(const pending_group_version& pending, uint32_t v,
+                                  bitmap& members) {
+  TAGD_TRY_ASSIGN(store, vshard(pending.entity, v));
+  TAGD_TRY_ASSIGN(writer, store->write());
+  roaring_bitmap_run_optimize(members.get());
+  TAGD_TRY(writer.put_group(pending.group_id, pending.version, members.get()));
+  return writer.commit();
+}
+
+result<uint64_t> database::select_vshard(const pending_group_version& pending,
+                                         const query_plan& plan, uint32_t v) {
+  if (plan.entity != pending.entity)
+    return status(error_code::type_mismatch, "group '" + pending.group + "' holds entity type '" +
+                                                 pending.entity + "', the expression '" +
+                                                 plan.entity + "'");
+  TAGD_TRY_ASSIGN(store, vshard(plan.entity, v));
+  bitmap matches;
+  {
+    TAGD_TRY_ASSIGN(reader, store->read());
+    TAGD_TRY_ASSIGN(evaluated, evaluate(plan, reader));
+    matches = std::move(evaluated);
+  }
+  TAGD_TRY(store_group_part(pending, v, matches));
+  return matches.cardinality();
+}
+
+result<upload_part> database::upload_vshard(const pending_group_version& pending, uint32_t v,
+                                            const std::vector<std::string>& keys) {
+  TAGD_TRY_ASSIGN(stored, stored_keys_of(pending.entity, v, keys));
+  TAGD_TRY_ASSIGN(store, vshard(pending.entity, v));
+  upload_part part;
+  bitmap members;
+  {
+    TAGD_TRY_ASSIGN(reader, store->read());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      TAGD_TRY_ASSIGN(ordinal, reader.ordinal_of(stored[i]));
+      if (ordinal)
+        members.add(*ordinal);
+      else
+        part.unknown.push_back(keys[i]);
+    }
+  }
+  part.members = members.cardinality();
+  TAGD_TRY(store_group_part(pending, v, members));
+  return part;
+}
+
+result<group_version_info>
+database::commit_group_version(const pending_group_version& pending, uint64_t count,
+                               const std::string& expression,
+                               const std::map<std::string, uint32_t>& tables) {
   TAGD_TRY(catalog_->update([&](catalog_state& next) -> status {
-    auto it = next.groups.find(group_name);
-    if (it == next.groups.end())
-      return status(error_code::not_found, "group '" + group_name + "' was dropped meanwhile");
+    auto it = next.groups.find(pending.group);
+    if (it == next.groups.end() || it->second.id != pending.group_id)
+      return status(error_code::not_found, "group '" + pending.group + "' was dropped meanwhile");
+    auto& versions = it->second.versions;
+    auto at = std::find_if(versions.begin(), versions.end(),
+                           [&](const group_version& v) { return v.version >= pending.version; });
+    if (at != versions.end() && at->version == pending.version)
+      return status(error_code::already_exists, "group '" + pending.group + "' version " +
+                                                    std::to_string(pending.version) +
+                                                    " is already committed");
     group_version gv;
-    gv.version = version;
+    gv.version = pending.version;
     gv.created = now_seconds();
     gv.count = count;
     gv.expression = expression;
     gv.table_versions = tables;
-    it->second.versions.push_back(gv);
+    versions.insert(at, gv); // in version order, also when a later one committed first
     return status::ok();
   }));
   // Best effort: a composite that stays stale is evaluated from its definition instead.
-  (void)refresh_materialized(entity);
-  return group_version_info{group_name, version, count};
+  (void)refresh_materialized(pending.entity);
+  return group_version_info{pending.group, pending.version, count};
+}
+
+status database::abort_group_version(const pending_group_version& pending) {
+  TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(store, vshard(pending.entity, static_cast<uint32_t>(v)));
+    TAGD_TRY_ASSIGN(writer, store->write());
+    TAGD_TRY(writer.drop_group_version(pending.group_id, pending.version));
+    return writer.commit();
+  }));
+  // Only now may the number be begun again; a later one keeps it reserved (a gap, harmless).
+  std::lock_guard lock(group_write_mutex_);
+  auto it = reserved_group_versions_.find(pending.group_id);
+  if (it != reserved_group_versions_.end() && it->second == pending.version)
+    it->second = pending.version - 1;
+  return status::ok();
 }
 
 result<group_version_info> database::select(const std::string& group_name, const query_plan& plan,
                                             const std::string& expression) {
-  auto state = catalog_->current();
-  const group_def* group = state->find_group(group_name);
-  if (!group)
-    return status(error_code::not_found, "no group '" + group_name + "'");
-  if (group->entity != plan.entity)
-    return status(error_code::type_mismatch, "group '" + group_name + "' holds entity type '" +
-                                                 group->entity + "', the expression '" +
-                                                 plan.entity + "'");
-  std::vector<bitmap> members(vshards_);
-  TAGD_TRY(for_each_vshard(plan, [&](uint32_t v, vshard_reader&, bitmap& matches) {
-    members[v] = std::move(matches);
+  TAGD_TRY_ASSIGN(pending, begin_group_version(group_name, plan.entity));
+  std::vector<uint64_t> counts(vshards_, 0);
+  status written = workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(count, select_vshard(pending, plan, static_cast<uint32_t>(v)));
+    counts[v] = count;
     return status::ok();
-  }));
-  return store_group_version(group_name, std::move(members), expression, plan.table_versions);
+  });
+  if (!written.is_ok()) {
+    (void)abort_group_version(pending);
+    return written;
+  }
+  uint64_t total = 0;
+  for (uint64_t count : counts)
+    total += count;
+  return commit_group_version(pending, total, expression, plan.table_versions);
 }
 
 result<group_version_info> database::select(const std::string& group_name,
@@ -115,41 +181,98 @@ result<std::pair<uint32_t, std::string>> database::locate_key(const std::string&
   return located;
 }
 
+result<std::vector<std::string>>
+database::stored_keys_of(const std::string& entity, uint32_t v,
+                         const std::vector<std::string>& keys) const {
+  std::vector<std::string> stored;
+  stored.reserve(keys.size());
+  for (const std::string& key : keys) {
+    TAGD_TRY_ASSIGN(located, locate_key(entity, key));
+    if (located.first != v)
+      return status(error_code::invalid_argument, "key '" + key + "' belongs to vshard " +
+                                                      std::to_string(located.first) + ", not " +
+                                                      std::to_string(v));
+    stored.push_back(std::move(located.second));
+  }
+  return stored;
+}
+
+result<std::map<uint32_t, keys_of_vshard>>
+database::keys_by_vshard(const std::string& entity, const std::vector<std::string>& keys) const {
+  std::map<uint32_t, keys_of_vshard> by_vshard;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    TAGD_TRY_ASSIGN(located, locate_key(entity, keys[i]));
+    keys_of_vshard& part = by_vshard[located.first];
+    part.keys.push_back(keys[i]);
+    part.positions.push_back(i);
+  }
+  return by_vshard;
+}
+
 result<upload_report> database::upload_group(const std::string& group_name,
                                              const std::vector<std::string>& keys) {
   auto state = catalog_->current();
   const group_def* group = state->find_group(group_name);
   if (!group)
     return status(error_code::not_found, "no group '" + group_name + "'");
-  std::vector<std::vector<std::pair<std::string, const std::string*>>> by_vshard(vshards_);
-  for (const std::string& key : keys) {
-    TAGD_TRY_ASSIGN(located, locate_key(group->entity, key));
-    by_vshard[located.first].emplace_back(std::move(located.second), &key);
-  }
-  std::vector<bitmap> members(vshards_);
-  std::vector<std::vector<const std::string*>> unknown(vshards_);
-  TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
-    TAGD_TRY_ASSIGN(store, vshard(group->entity, static_cast<uint32_t>(v)));
-    TAGD_TRY_ASSIGN(reader, store->read());
-    for (auto& [stored, original] : by_vshard[v]) {
-      TAGD_TRY_ASSIGN(ordinal, reader.ordinal_of(stored));
-      if (ordinal)
-        members[v].add(*ordinal);
-      else
-        unknown[v].push_back(original);
-    }
+  // Every key is checked before anything is written.
+  TAGD_TRY_ASSIGN(by_vshard, keys_by_vshard(group->entity, keys));
+  for (uint32_t v = 0; v < vshards_; ++v)
+    by_vshard[v]; // a vshard without keys still stores its (empty) part
+  TAGD_TRY_ASSIGN(pending, begin_group_version(group_name, group->entity));
+  std::vector<upload_part> parts(vshards_);
+  status written = workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    uint32_t index = static_cast<uint32_t>(v);
+    TAGD_TRY_ASSIGN(part, upload_vshard(pending, index, by_vshard.at(index).keys));
+    parts[v] = std::move(part);
     return status::ok();
-  }));
-  upload_report report;
-  for (auto& list : unknown) {
-    report.unknown_keys += list.size();
-    for (const std::string* key : list)
-      if (report.unknown_sample.size() < 100)
-        report.unknown_sample.push_back(*key);
+  });
+  if (!written.is_ok()) {
+    (void)abort_group_version(pending);
+    return written;
   }
-  TAGD_TRY_ASSIGN(version, store_group_version(group_name, std::move(members), "", {}));
+  upload_report report;
+  uint64_t members = 0;
+  for (const upload_part& part : parts) {
+    members += part.members;
+    report.unknown_keys += part.unknown.size();
+    for (const std::string& key : part.unknown)
+      if (report.unknown_sample.size() < 100)
+        report.unknown_sample.push_back(key);
+  }
+  TAGD_TRY_ASSIGN(version, commit_group_version(pending, members, "", {}));
   report.version = version;
   return report;
+}
+
+result<export_part> database::export_vshard(const std::string& group_name, uint32_t version,
+                                            uint32_t v) {
+  auto state = catalog_->current();
+  TAGD_TRY_ASSIGN(found, state->find_group_version(group_name, version));
+  const group_def* group = found.first;
+  bool u64_keys = state->entities.at(group->entity).keys == key_kind::u64;
+  TAGD_TRY_ASSIGN(store, vshard(group->entity, v));
+  TAGD_TRY_ASSIGN(reader, store->read());
+  TAGD_TRY_ASSIGN(members, reader.group(group->id, version));
+  export_part part;
+  part.vshard = v;
+  roaring_uint32_iterator_t* it = roaring_create_iterator(members);
+  status failed;
+  for (; it->has_value; roaring_advance_uint32_iterator(it)) {
+    auto key = reader.key_of(it->current_value);
+    if (!key) {
+      failed = key.error();
+      break;
+    }
+    part.text += u64_keys ? std::to_string(decode_u64_key(*key)) : csv_quote(*key);
+    part.text += '\n';
+    ++part.rows;
+  }
+  roaring_free_uint32_iterator(it);
+  TAGD_TRY(failed);
+  part.crc32 = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(part.text.data()),
+                                           static_cast<uInt>(part.text.size())));
+  return part;
 }
 
 result<export_report> database::export_group(const std::string& group_name,
@@ -157,45 +280,24 @@ result<export_report> database::export_group(const std::string& group_name,
                                              const std::string& directory) {
   auto state = catalog_->current();
   TAGD_TRY_ASSIGN(found, state->find_group_version(group_name, version));
-  const group_def* group = found.first;
   const group_version* gv = found.second;
   std::error_code ec;
   fs::create_directories(directory, ec);
   if (ec)
     return status(error_code::io_error, "cannot create " + directory + ": " + ec.message());
-  bool u64_keys = state->entities.at(group->entity).keys == key_kind::u64;
   export_report report;
   report.group = group_name;
   report.version = gv->version;
   report.parts.resize(vshards_);
-  uint32_t group_id = group->id, group_version_number = gv->version;
   TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
-    TAGD_TRY_ASSIGN(store, vshard(group->entity, static_cast<uint32_t>(v)));
-    TAGD_TRY_ASSIGN(reader, store->read());
-    TAGD_TRY_ASSIGN(members, reader.group(group_id, group_version_number));
+    TAGD_TRY_ASSIGN(part, export_vshard(group_name, gv->version, static_cast<uint32_t>(v)));
     char name[64];
     std::snprintf(name, sizeof name, "part-%04zu.csv", v);
     std::string path = directory + "/" + name;
     std::string temporary = path + ".tmp";
-    std::string text;
-    uint64_t rows = 0;
-    roaring_uint32_iterator_t* it = roaring_create_iterator(members);
-    status failed;
-    for (; it->has_value; roaring_advance_uint32_iterator(it)) {
-      auto key = reader.key_of(it->current_value);
-      if (!key) {
-        failed = key.error();
-        break;
-      }
-      text += u64_keys ? std::to_string(decode_u64_key(*key)) : csv_quote(*key);
-      text += '\n';
-      ++rows;
-    }
-    roaring_free_uint32_iterator(it);
-    TAGD_TRY(failed);
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out.write(text.data(), static_cast<std::streamsize>(text.size()));
+      out.write(part.text.data(), static_cast<std::streamsize>(part.text.size()));
       out.flush();
       if (!out)
         return status(error_code::io_error, "cannot write " + temporary);
@@ -205,12 +307,7 @@ result<export_report> database::export_group(const std::string& group_name,
     if (rename_error)
       return status(error_code::io_error,
                     "cannot rename " + temporary + ": " + rename_error.message());
-    auto& part = report.parts[v];
-    part.path = path;
-    part.vshard = static_cast<uint32_t>(v);
-    part.rows = rows;
-    part.crc32 = static_cast<uint32_t>(
-        crc32(0L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
+    report.parts[v] = export_report::part{path, part.vshard, part.rows, part.crc32};
     return status::ok();
   }));
   for (const auto& part : report.parts)
@@ -223,28 +320,35 @@ result<export_report> database::export_group(const std::string& group_name,
   return report;
 }
 
+result<std::vector<bool>> database::contains_vshard(const std::string& group_name, uint32_t version,
+                                                    uint32_t v,
+                                                    const std::vector<std::string>& keys) {
+  auto state = catalog_->current();
+  TAGD_TRY_ASSIGN(found, state->find_group_version(group_name, version));
+  const group_def* group = found.first;
+  TAGD_TRY_ASSIGN(stored, stored_keys_of(group->entity, v, keys));
+  TAGD_TRY_ASSIGN(store, vshard(group->entity, v));
+  TAGD_TRY_ASSIGN(reader, store->read());
+  TAGD_TRY_ASSIGN(members, reader.group(group->id, version));
+  std::vector<bool> answers(keys.size(), false);
+  for (size_t i = 0; i < stored.size(); ++i) {
+    TAGD_TRY_ASSIGN(ordinal, reader.ordinal_of(stored[i]));
+    answers[i] = ordinal && roaring_bitmap_contains(members, *ordinal);
+  }
+  return answers;
+}
+
 result<std::vector<bool>> database::contains_many(const std::string& group_name,
                                                   std::optional<uint32_t> version,
                                                   const std::vector<std::string>& keys) {
   auto state = catalog_->current();
   TAGD_TRY_ASSIGN(found, state->find_group_version(group_name, version));
-  const group_def* group = found.first;
-  const group_version* gv = found.second;
-  uint32_t at = gv->version;
+  TAGD_TRY_ASSIGN(by_vshard, keys_by_vshard(found.first->entity, keys));
   std::vector<bool> answers(keys.size(), false);
-  std::map<uint32_t, std::vector<std::pair<std::string, size_t>>> by_vshard;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    TAGD_TRY_ASSIGN(located, locate_key(group->entity, keys[i]));
-    by_vshard[located.first].emplace_back(std::move(located.second), i);
-  }
-  for (auto& [v, list] : by_vshard) {
-    TAGD_TRY_ASSIGN(store, vshard(group->entity, v));
-    TAGD_TRY_ASSIGN(reader, store->read());
-    TAGD_TRY_ASSIGN(members, reader.group(group->id, at));
-    for (auto& [stored, index] : list) {
-      TAGD_TRY_ASSIGN(ordinal, reader.ordinal_of(stored));
-      answers[index] = ordinal && roaring_bitmap_contains(members, *ordinal);
-    }
+  for (const auto& [v, part] : by_vshard) {
+    TAGD_TRY_ASSIGN(found_here, contains_vshard(group_name, found.second->version, v, part.keys));
+    for (size_t i = 0; i < part.positions.size(); ++i)
+      answers[part.positions[i]] = found_here[i];
   }
   return answers;
 }

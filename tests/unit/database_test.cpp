@@ -1,10 +1,16 @@
 #include "shards/database.hpp"
+#include "shards/partition.hpp"
 #include "shards/typed_value.hpp"
 #include "support/estimate.hpp"
 #include "support/require.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace tagd;
 using tagd::testing::estimate_count;
@@ -130,6 +136,18 @@ TEST_CASE("breakdown counts each value among the matches", "[database]") {
   auto vip = (*db)->breakdown("user", "city = 'Shanghai'", "vip");
   REQUIRE_OK(vip);
   CHECK((*vip == std::map<std::string, uint64_t>{{"true", 1}}));
+  // Per vshard: the users of each vshard (by the partition function) aged 19 or more.
+  std::vector<std::map<std::string, uint64_t>> expected(4);
+  for (auto [uid, city] : std::vector<std::pair<uint64_t, std::string>>{
+           {1, "Shanghai"}, {2, "Beijing"}, {3, "Shanghai"}, {4, "Shenzhen"}})
+    ++expected[vshard_of(uid, 4)][city];
+  auto bound = (*db)->plan_breakdown("user", "age >= 19", "city");
+  REQUIRE_OK(bound);
+  for (uint32_t v = 0; v < 4; ++v) {
+    auto part = (*db)->breakdown_vshard(*bound, v);
+    REQUIRE_OK(part);
+    CHECK(*part == expected[v]);
+  }
   auto ranged = (*db)->breakdown("user", "vip", "age");
   REQUIRE_FALSE(ranged.is_ok());
   CHECK(ranged.error().code() == error_code::type_mismatch);

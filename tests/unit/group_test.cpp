@@ -1,5 +1,6 @@
 // Groups: selection into immutable versions, export, upload, membership and groups_of.
 #include "shards/database.hpp"
+#include "shards/partition.hpp"
 #include "support/estimate.hpp"
 #include "support/open_database.hpp"
 #include "support/require.hpp"
@@ -10,6 +11,8 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 using namespace tagd;
 using tagd::testing::temp_dir;
@@ -224,4 +227,219 @@ TEST_CASE("NOT of a group or a group-based composite stays inside the universe",
   auto members = db->estimate("user", "picked_c");
   REQUIRE_OK(members);
   CHECK(*members == 3);
+}
+
+// ---- per-vshard steps ----
+
+namespace {
+
+// Checks that `s` failed with `code` and exactly `message`.
+void check_error(const status& s, error_code code, const std::string& message) {
+  CHECK(s.code() == code);
+  CHECK(s.message() == message);
+}
+
+// The people of loaded_db (key 7919 * i, age i % 100) per vshard, by the partition function:
+// the keys in ascending order whose age satisfies `keep`.
+std::vector<std::vector<uint64_t>> people_by_vshard(uint32_t vshards, bool (*keep)(int age)) {
+  std::vector<std::vector<uint64_t>> keys(vshards);
+  for (int i = 1; i <= 1000; ++i)
+    if (keep(i % 100))
+      keys[vshard_of(uint64_t{7919} * i, vshards)].push_back(uint64_t{7919} * i);
+  return keys;
+}
+
+bool under_ten(int age) {
+  return age < 10;
+}
+
+} // namespace
+
+TEST_CASE("a selection written one vshard at a time is the selection", "[group][vshard]") {
+  temp_dir dir;
+  auto db = loaded_db(dir);
+  REQUIRE_STATUS_OK(db->define_group("young", "user"));
+  auto expected = people_by_vshard(db->vshard_count(), under_ten);
+  auto plan = db->plan("user", *parse_expression("age < 10"), {});
+  REQUIRE_OK(plan);
+  auto pending = db->begin_group_version("young", "user");
+  REQUIRE_OK(pending);
+  CHECK(pending->version == 1);
+  uint64_t total = 0;
+  for (uint32_t v = 0; v < db->vshard_count(); ++v) {
+    auto count = db->select_vshard(*pending, *plan, v);
+    REQUIRE_OK(count);
+    CHECK(*count == expected[v].size());
+    total += *count;
+  }
+  CHECK(total == 100);
+  CHECK(db->snapshot()->find_group("young")->versions.empty()); // nothing visible yet
+  auto committed = db->commit_group_version(*pending, total, "age < 10", plan->table_versions);
+  REQUIRE_OK(committed);
+  CHECK(committed->version == 1);
+  CHECK(committed->count == 100);
+  const group_version& stored = db->snapshot()->find_group("young")->versions.at(0);
+  CHECK(stored.expression == "age < 10");
+  CHECK(stored.table_versions == plan->table_versions);
+  CHECK(tagd::testing::estimate_count(*db, "IN GROUP young") == 100);
+
+  // Export and membership per vshard: keys in ordinal order, which is key order for one load.
+  for (uint32_t v = 0; v < db->vshard_count(); ++v) {
+    auto part = db->export_vshard("young", 1, v);
+    REQUIRE_OK(part);
+    std::string text;
+    for (uint64_t key : expected[v])
+      text += std::to_string(key) + "\n";
+    CHECK(part->vshard == v);
+    CHECK(part->text == text);
+    CHECK(part->rows == expected[v].size());
+    CHECK(part->crc32 ==
+          static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(text.data()),
+                                      static_cast<uInt>(text.size()))));
+    // Members, a non-member of this vshard and an unknown key of this vshard.
+    std::vector<std::string> keys;
+    std::vector<bool> want;
+    for (uint64_t key : expected[v]) {
+      keys.push_back(std::to_string(key));
+      want.push_back(true);
+    }
+    for (int i = 1; i <= 1000 && keys.size() == expected[v].size(); ++i)
+      if (i % 100 >= 10 && vshard_of(uint64_t{7919} * i, db->vshard_count()) == v) {
+        keys.push_back(std::to_string(uint64_t{7919} * i));
+        want.push_back(false);
+      }
+    for (uint64_t unknown = 1;; ++unknown)
+      if (vshard_of(unknown, db->vshard_count()) == v && unknown % 7919 != 0) {
+        keys.push_back(std::to_string(unknown));
+        want.push_back(false);
+        break;
+      }
+    auto answers = db->contains_vshard("young", 1, v, keys);
+    REQUIRE_OK(answers);
+    CHECK(*answers == want);
+  }
+  uint64_t elsewhere = expected[1].front();
+  check_error(db->contains_vshard("young", 1, 0, {std::to_string(elsewhere)}).error(),
+              error_code::invalid_argument,
+              "key '" + std::to_string(elsewhere) + "' belongs to vshard 1, not 0");
+  check_error(db->export_vshard("young", 2, 0).error(), error_code::not_found,
+              "group 'young' has no version 2");
+  check_error(db->export_vshard("old", 1, 0).error(), error_code::not_found, "no group 'old'");
+}
+
+TEST_CASE("an upload written one vshard at a time reports members and unknown keys",
+          "[group][vshard]") {
+  temp_dir dir;
+  auto db = loaded_db(dir);
+  REQUIRE_STATUS_OK(db->define_group("listed", "user"));
+  // Per vshard: its first two people and two unknown keys of it.
+  uint32_t n = db->vshard_count();
+  std::vector<std::vector<std::string>> keys(n), unknown(n);
+  for (int i = 1; i <= 1000; ++i) {
+    uint32_t v = vshard_of(uint64_t{7919} * i, n);
+    if (keys[v].size() < 2)
+      keys[v].push_back(std::to_string(uint64_t{7919} * i));
+  }
+  for (uint64_t key = 1; key < 1000; ++key) {
+    uint32_t v = vshard_of(key, n);
+    if (unknown[v].size() < 2) {
+      unknown[v].push_back(std::to_string(key));
+      keys[v].push_back(std::to_string(key));
+    }
+  }
+  std::vector<std::string> all;
+  for (const auto& list : keys)
+    all.insert(all.end(), list.begin(), list.end());
+  auto split = db->keys_by_vshard("user", all);
+  REQUIRE_OK(split);
+  for (uint32_t v = 0, position = 0; v < n; ++v) {
+    const keys_of_vshard& part = split->at(v);
+    CHECK(part.keys == keys[v]);
+    for (size_t p : part.positions)
+      CHECK(p == position++);
+  }
+  check_error(db->keys_by_vshard("user", {"1", "x"}).error(), error_code::invalid_argument,
+              "key 'x' is not an unsigned 64-bit integer");
+
+  auto pending = db->begin_group_version("listed", "user");
+  REQUIRE_OK(pending);
+  uint64_t members = 0;
+  for (uint32_t v = 0; v < n; ++v) {
+    auto part = db->upload_vshard(*pending, v, keys[v]);
+    REQUIRE_OK(part);
+    CHECK(part->members == 2);
+    CHECK(part->unknown == unknown[v]);
+    members += part->members;
+  }
+  auto committed = db->commit_group_version(*pending, members, "", {});
+  REQUIRE_OK(committed);
+  CHECK(committed->count == 2 * n);
+  CHECK(tagd::testing::estimate_count(*db, "IN GROUP listed") == 2 * n);
+  auto wrong = db->upload_vshard(*pending, 0, {keys[1].front()});
+  check_error(wrong.error(), error_code::invalid_argument,
+              "key '" + keys[1].front() + "' belongs to vshard 1, not 0");
+}
+
+TEST_CASE("group versions begun together get their own numbers; an aborted one leaves nothing",
+          "[group][vshard]") {
+  temp_dir dir;
+  auto db = loaded_db(dir);
+  REQUIRE_STATUS_OK(db->define_group("g", "user"));
+  REQUIRE_OK(db->select("g", "age < 1"));
+  auto plan = db->plan("user", *parse_expression("age < 5"), {});
+  REQUIRE_OK(plan);
+  auto write_all = [&](const pending_group_version& p) {
+    uint64_t total = 0;
+    for (uint32_t v = 0; v < db->vshard_count(); ++v) {
+      auto count = db->select_vshard(p, *plan, v);
+      REQUIRE_OK(count);
+      total += *count;
+    }
+    return total;
+  };
+  auto first = db->begin_group_version("g", "user");
+  auto second = db->begin_group_version("g", "user");
+  REQUIRE_OK(first);
+  REQUIRE_OK(second);
+  CHECK(first->version == 2);
+  CHECK(second->version == 3);
+  // The later one commits first; versions stay in order and the latest is the highest.
+  REQUIRE_OK(db->commit_group_version(*second, write_all(*second), "age < 5", {}));
+  REQUIRE_OK(db->commit_group_version(*first, write_all(*first), "age < 5", {}));
+  std::vector<uint32_t> numbers;
+  for (const group_version& gv : db->snapshot()->find_group("g")->versions)
+    numbers.push_back(gv.version);
+  CHECK(numbers == std::vector<uint32_t>{1, 2, 3});
+  check_error(db->commit_group_version(*first, 50, "age < 5", {}).error(),
+              error_code::already_exists, "group 'g' version 2 is already committed");
+
+  // An aborted version: its members are dropped everywhere and its number is free again.
+  auto aborted = db->begin_group_version("g", "user");
+  REQUIRE_OK(aborted);
+  CHECK(aborted->version == 4);
+  write_all(*aborted);
+  REQUIRE_STATUS_OK(db->abort_group_version(*aborted));
+  for (uint32_t v = 0; v < db->vshard_count(); ++v) {
+    auto store = db->vshard("user", v);
+    REQUIRE_OK(store);
+    auto reader = (*store)->read();
+    REQUIRE_OK(reader);
+    auto members = reader->group(aborted->group_id, 4);
+    REQUIRE_OK(members);
+    CHECK(roaring_bitmap_get_cardinality(*members) == 0);
+  }
+  CHECK(db->snapshot()->find_group("g")->versions.size() == 3);
+  auto again = db->begin_group_version("g", "user");
+  REQUIRE_OK(again);
+  CHECK(again->version == 4);
+
+  check_error(db->begin_group_version("nosuch", "user").error(), error_code::not_found,
+              "no group 'nosuch'");
+  REQUIRE_STATUS_OK(db->define_entity("shop", key_kind::string));
+  check_error(db->begin_group_version("g", "shop").error(), error_code::type_mismatch,
+              "group 'g' holds entity type 'user', not 'shop'");
+  query_plan shop_plan = *plan;
+  shop_plan.entity = "shop";
+  check_error(db->select_vshard(*again, shop_plan, 0).error(), error_code::type_mismatch,
+              "group 'g' holds entity type 'user', the expression 'shop'");
 }
