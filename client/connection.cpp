@@ -48,7 +48,7 @@ kj::Promise<void> membership_lane(session& s, membership_job& job) {
   request.setVersion(job.version);
   set_keys(request.initKeys(static_cast<unsigned>(count)), job.keys->data() + begin);
   using reply_type = capnp::Response<wire::Tagd::ContainsManyResults>;
-  auto reply = s.with_timeout<reply_type>(request.send());
+  auto reply = s.with_timeout<reply_type>(s.send_bounded(request, "a containsMany request"));
   return reply.then([&s, &job, begin, count](reply_type&& reply) {
     auto members = reply.getMembers();
     if (members.size() != count)
@@ -199,7 +199,7 @@ std::future<void> connection::upsert_async(const std::string& table, const std::
     auto request = s.tagd.upsertRequest();
     request.setTable(text_of(table));
     detail::to_wire(rows, request.initRows(static_cast<unsigned>(rows.size())));
-    return request.send().then([](auto) {});
+    return s.send_bounded(request, "an upsert").then([](auto) {});
   });
 }
 
@@ -212,7 +212,7 @@ std::future<uint64_t> connection::remove_async(const std::string& table,
     auto request = s.tagd.removeRequest();
     request.setTable(text_of(table));
     set_keys(request.initKeys(static_cast<unsigned>(keys.size())), keys.data());
-    return request.send().then([](auto reply) { return reply.getRemoved(); });
+    return s.send_bounded(request, "a remove").then([](auto reply) { return reply.getRemoved(); });
   });
 }
 
@@ -281,7 +281,7 @@ std::future<upload_result> connection::upload_async(const std::string& group,
     request.setGroup(text_of(group));
     request.setEntity(text_of(entity));
     set_keys(request.initKeys(static_cast<unsigned>(keys.size())), keys.data());
-    return request.send().then([](auto reply) {
+    return s.send_bounded(request, "an upload").then([](auto reply) {
       return upload_result{detail::from_wire(reply.getVersion()), reply.getUnknownKeys(),
                            detail::from_wire(reply.getUnknownSample())};
     });
@@ -410,7 +410,7 @@ std::future<batch_reply> importer::add_rows_async(std::string_view data) {
   return handle_.owner().submit<batch_reply>([&](session& s) {
     auto request = s.object<wire::Import>(id).addRowsRequest();
     request.setData(bytes_of(data));
-    return request.send().then([](auto reply) {
+    return s.send_bounded(request, "an import batch").then([](auto reply) {
       return batch_reply{reply.getRowsRead(), reply.getRejected()};
     });
   });

@@ -47,6 +47,18 @@ struct session final : private kj::TaskSet::ErrorHandler {
     return found->second.castAs<Interface>();
   }
 
+  // Sends a request that carries a list or data; one past options.max_request_bytes fails with
+  // TOO_LARGE here rather than being dropped by the node's Cap'n Proto limit.
+  template <class Request>
+  auto send_bounded(Request& request, const char* what) {
+    uint64_t bytes = request.totalSize().wordCount * sizeof(capnp::word);
+    if (bytes > options.max_request_bytes)
+      fail("TOO_LARGE", std::string(what) + " of " + std::to_string(bytes >> 20) +
+                            " MiB is past the limit of " +
+                            std::to_string(options.max_request_bytes >> 20) + " MiB per request");
+    return request.send();
+  }
+
   // Fails `promise` with DEADLINE_EXCEEDED after options.call_timeout (if set).
   template <class T>
   kj::Promise<T> with_timeout(kj::Promise<T> promise) {

@@ -60,6 +60,9 @@ struct connection_options {
   uint32_t deadline_ms = 0;
   // Replies larger than this many 8-byte words are refused (Cap'n Proto traversal limit).
   uint64_t max_reply_words = uint64_t{1} << 30;
+  // A request larger than this (an upload, upsert or remove of many keys, an import batch)
+  // fails with TOO_LARGE before it is sent; keep it within the node's --max-message-mb.
+  uint64_t max_request_bytes = uint64_t{64} << 20;
   // contains_many sends at most this many keys per request, with up to `requests_in_flight`
   // requests outstanding; export_to_directory reads pieces of `export_piece_bytes` the same way.
   size_t max_keys_per_request = 100000;

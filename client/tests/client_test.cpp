@@ -277,6 +277,19 @@ TEST_CASE("real-time rows and uploads") {
   CHECK(up.version.count == 4);
   CHECK(up.unknown_keys == 2);
   CHECK(up.unknown_sample == std::vector<std::string>{"x2", "x4"});
+
+  connection_options small;
+  small.max_request_bytes = 4096;
+  connection bounded(node.address(), small);
+  std::vector<std::string> many(1000, "a-key-of-some-length");
+  try {
+    bounded.upload("big", "user", many);
+    FAIL("sent");
+  } catch (const error& e) {
+    CHECK(e.code() == "TOO_LARGE");
+    CHECK(e.message().find("an upload of ") == 0);
+  }
+  bounded.upload("small", "user", {"1", "2"});
 }
 
 TEST_CASE("a call without a reply fails after call_timeout") {
