@@ -12,14 +12,51 @@ snapshot_info snapshot_of(const query_plan& plan) {
   return {plan.catalog_version, plan.table_versions, plan.group_versions};
 }
 
-// Parses and binds a request against the node's catalog.
-result<std::shared_ptr<const query_plan>> plan_request(database& db, const estimate_request& r) {
-  TAGD_TRY_ASSIGN(parsed, parse_expression(r.expression));
+const std::string& entity_or_default(const std::string& entity) {
+  static const std::string user = "user";
+  return entity.empty() ? user : entity;
+}
+
+query_options options_of(const query_request& r) {
   query_options options;
   if (r.now != 0)
     options.now = r.now;
-  TAGD_TRY_ASSIGN(bound, db.plan(r.entity.empty() ? "user" : r.entity, parsed, options));
+  return options;
+}
+
+status check_deadline(clock::time_point deadline) {
+  if (clock::now() >= deadline)
+    return status(error_code::deadline_exceeded, "the request's deadline passed before it started");
+  return status::ok();
+}
+
+// Parses and binds a request against the node's catalog; `canonical` gets the expression as
+// printed from its syntax tree (what a group version records).
+result<std::shared_ptr<const query_plan>> plan_request(database& db, const query_request& r,
+                                                       std::string* canonical = nullptr) {
+  TAGD_TRY(check_deadline(r.deadline));
+  TAGD_TRY_ASSIGN(parsed, parse_expression(r.expression));
+  if (canonical)
+    *canonical = to_string(parsed);
+  TAGD_TRY_ASSIGN(bound, db.plan(entity_or_default(r.entity), parsed, options_of(r)));
   return std::make_shared<const query_plan>(std::move(bound));
+}
+
+// The group's next version, creating the group for `entity` if it does not exist yet.
+result<pending_group_version> begin_version(database& db, const std::string& group,
+                                            const std::string& entity) {
+  if (!db.snapshot()->find_group(group))
+    if (status defined = db.define_group(group, entity);
+        !defined && defined.code() != error_code::already_exists)
+      return defined;
+  return db.begin_group_version(group, entity);
+}
+
+uint64_t sum(const std::vector<uint64_t>& counts) {
+  uint64_t total = 0;
+  for (uint64_t c : counts)
+    total += c;
+  return total;
 }
 
 } // namespace
@@ -27,32 +64,181 @@ result<std::shared_ptr<const query_plan>> plan_request(database& db, const estim
 coordinator_actor::behavior_type coordinator(coordinator_actor::pointer self, database* db,
                                              std::vector<node_manager_actor> nodes) {
   return {
-      [=](estimate_atom, const estimate_request& r) -> caf::result<estimate_reply> {
+      [=](estimate_atom, const query_request& r) -> caf::result<estimate_reply> {
         auto plan = plan_request(*db, r);
         if (!plan)
           return to_caf_error(plan.error());
-        estimate_reply reply;
-        reply.snapshot = snapshot_of(**plan);
+        estimate_reply answer;
+        answer.snapshot = snapshot_of(**plan);
         auto known = db->count_from_stored_counts(**plan);
         if (!known)
           return to_caf_error(known.error());
         if (*known) {
-          reply.count = **known;
-          return reply;
+          answer.count = **known;
+          return answer;
         }
         auto promise = self->make_response_promise<estimate_reply>();
-        fan_out_sum(
-            self, nodes, r.deadline,
-            [promise, reply](caf::expected<uint64_t> total) mutable {
-              if (!total) {
-                promise.deliver(total.error());
+        fan_out_same<uint64_t>(self, nodes, r.deadline,
+                               deliver_folded<uint64_t>(promise,
+                                                        [answer](std::vector<uint64_t> counts) {
+                                                          estimate_reply done = answer;
+                                                          done.count = sum(counts);
+                                                          return done;
+                                                        }),
+                               count_atom::value, count_request{*plan, r.deadline});
+        return promise;
+      },
+      [=](breakdown_atom, const breakdown_request& r) -> caf::result<breakdown_reply> {
+        if (status late = check_deadline(r.query.deadline); !late)
+          return to_caf_error(late);
+        auto plan = db->plan_breakdown(entity_or_default(r.query.entity), r.query.expression, r.tag,
+                                       options_of(r.query));
+        if (!plan)
+          return to_caf_error(plan.error());
+        auto shared = std::make_shared<const breakdown_plan>(std::move(*plan));
+        snapshot_info seen = snapshot_of(shared->matches);
+        using counts = std::map<std::string, uint64_t>;
+        auto promise = self->make_response_promise<breakdown_reply>();
+        fan_out_same<counts>(self, nodes, r.query.deadline,
+                             deliver_folded<counts>(promise,
+                                                    [seen](std::vector<counts> parts) {
+                                                      breakdown_reply done{{}, seen};
+                                                      for (const counts& part : parts)
+                                                        for (const auto& [value, n] : part)
+                                                          done.counts[value] += n;
+                                                      return done;
+                                                    }),
+                             breakdown_atom::value,
+                             breakdown_part_request{shared, r.query.deadline});
+        return promise;
+      },
+      [=](select_atom, const select_request& r) -> caf::result<select_reply> {
+        std::string canonical;
+        auto plan = plan_request(*db, r.query, &canonical);
+        if (!plan)
+          return to_caf_error(plan.error());
+        auto pending = begin_version(*db, r.group, (*plan)->entity);
+        if (!pending)
+          return to_caf_error(pending.error());
+        auto promise = self->make_response_promise<select_reply>();
+        auto shared_plan = *plan;
+        fan_out_same<uint64_t>(
+            self, nodes, r.query.deadline,
+            [=](caf::expected<std::vector<uint64_t>> counts) mutable {
+              if (!counts) {
+                (void)db->abort_group_version(*pending);
+                promise.deliver(counts.error());
                 return;
               }
-              reply.count = *total;
-              promise.deliver(std::move(reply));
+              auto version = db->commit_group_version(*pending, sum(*counts), canonical,
+                                                      shared_plan->table_versions);
+              if (!version)
+                promise.deliver(to_caf_error(version.error()));
+              else
+                promise.deliver(select_reply{*version, snapshot_of(*shared_plan)});
             },
-            count_atom::value, count_request{*plan, r.deadline});
+            select_atom::value, select_part_request{*pending, shared_plan, r.query.deadline});
         return promise;
+      },
+      [=](upload_atom, const upload_request& r) -> caf::result<upload_report> {
+        if (status late = check_deadline(r.deadline); !late)
+          return to_caf_error(late);
+        const std::string& entity = entity_or_default(r.entity);
+        auto keys = db->keys_by_vshard(entity, r.keys);
+        if (!keys)
+          return to_caf_error(keys.error());
+        auto pending = begin_version(*db, r.group, entity);
+        if (!pending)
+          return to_caf_error(pending.error());
+        auto shared_keys =
+            std::make_shared<const std::map<uint32_t, keys_of_vshard>>(std::move(*keys));
+        auto promise = self->make_response_promise<upload_report>();
+        fan_out_same<upload_parts_reply>(
+            self, nodes, r.deadline,
+            [=](caf::expected<std::vector<upload_parts_reply>> parts) mutable {
+              if (!parts) {
+                (void)db->abort_group_version(*pending);
+                promise.deliver(parts.error());
+                return;
+              }
+              upload_report report;
+              uint64_t members = 0;
+              std::map<size_t, std::string> unknown;
+              for (auto& part : *parts) {
+                members += part.members;
+                unknown.merge(part.unknown);
+              }
+              report.unknown_keys = unknown.size();
+              for (auto& [position, key] : unknown)
+                if (report.unknown_sample.size() < 100)
+                  report.unknown_sample.push_back(key);
+              auto version = db->commit_group_version(*pending, members, "", {});
+              if (!version) {
+                promise.deliver(to_caf_error(version.error()));
+                return;
+              }
+              report.version = *version;
+              promise.deliver(std::move(report));
+            },
+            upload_atom::value, upload_parts_request{*pending, shared_keys, r.deadline});
+        return promise;
+      },
+      [=](export_atom, const export_request& r) -> caf::result<export_reply> {
+        if (status late = check_deadline(r.deadline); !late)
+          return to_caf_error(late);
+        std::optional<uint32_t> wanted;
+        if (r.version != 0)
+          wanted = r.version;
+        auto state = db->snapshot();
+        auto found = state->find_group_version(r.group, wanted);
+        if (!found)
+          return to_caf_error(found.error());
+        group_version_info info{r.group, found->second->version, found->second->count};
+        auto promise = self->make_response_promise<export_reply>();
+        fan_out_same<export_parts_reply>(
+            self, nodes, r.deadline,
+            [=](caf::expected<std::vector<export_parts_reply>> replies) mutable {
+              if (!replies) {
+                promise.deliver(replies.error());
+                return;
+              }
+              export_reply answer{info, {}};
+              uint64_t rows = 0;
+              for (auto& reply : *replies)
+                for (auto& part : reply.parts) {
+                  rows += part.rows;
+                  answer.parts.push_back(std::move(part));
+                }
+              std::sort(
+                  answer.parts.begin(), answer.parts.end(),
+                  [](const export_part& a, const export_part& b) { return a.vshard < b.vshard; });
+              if (rows != info.count) // never ship a version that does not add up
+                promise.deliver(to_caf_error(
+                    status(error_code::corruption, "group '" + info.group + "' version " +
+                                                       std::to_string(info.version) + " exported " +
+                                                       std::to_string(rows) + " keys, but holds " +
+                                                       std::to_string(info.count))));
+              else
+                promise.deliver(std::move(answer));
+            },
+            export_atom::value, export_part_request{r.group, info.version, r.deadline});
+        return promise;
+      },
+      // Real-time writes group the rows by vshard inside the engine (one commit per vshard).
+      [=](upsert_atom, const upsert_request& r) -> caf::result<uint64_t> {
+        if (status late = check_deadline(r.deadline); !late)
+          return to_caf_error(late);
+        if (status written = db->upsert(r.table, r.rows); !written)
+          return to_caf_error(written);
+        return uint64_t{r.rows.size()};
+      },
+      [=](remove_atom, const remove_request& r) -> caf::result<uint64_t> {
+        if (status late = check_deadline(r.deadline); !late)
+          return to_caf_error(late);
+        auto removed = db->remove(r.table, r.keys);
+        if (!removed)
+          return to_caf_error(removed.error());
+        return *removed;
       },
   };
 }

@@ -1,7 +1,7 @@
 #pragma once
-// Ask every actor of a list the same question and fold the answers (Seastar's map_reduce,
-// Pilosa's executor): `done` gets the sum of every answer, or the first error. Every request
-// carries what is left of the deadline as its timeout, so an actor that never answers costs
+// Ask several actors and fold their answers (Seastar's map_reduce, Pilosa's executor): `done`
+// gets every reply in the order of the targets, or the first error. Every request carries what
+// is left of the deadline as its timeout, so an actor that never answers costs
 // DEADLINE_EXCEEDED, never a hang.
 
 #include "actors/errors.hpp"
@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 namespace tagd::actors {
@@ -22,36 +23,64 @@ inline caf::timespan time_left(clock::time_point deadline) {
                   std::chrono::duration_cast<caf::timespan>(deadline - clock::now()));
 }
 
-template <class Self, class Target, class... Ts>
-void fan_out_sum(Self* self, const std::vector<Target>& targets, clock::time_point deadline,
-                 std::function<void(caf::expected<uint64_t>)> done, const Ts&... request) {
+template <class Reply>
+using gathered = std::function<void(caf::expected<std::vector<Reply>>)>;
+
+// Sends targets[i] the message make_request(i) (a std::tuple of its elements).
+template <class Reply, class Self, class Target, class MakeRequest>
+void fan_out(Self* self, const std::vector<Target>& targets, clock::time_point deadline,
+             gathered<Reply> done, MakeRequest make_request) {
   struct fold {
+    std::vector<Reply> replies;
     size_t left;
-    uint64_t total = 0;
     bool finished = false;
-    std::function<void(caf::expected<uint64_t>)> done;
+    gathered<Reply> done;
   };
-  auto state = std::make_shared<fold>(fold{targets.size(), 0, false, std::move(done)});
+  auto state = std::make_shared<fold>(
+      fold{std::vector<Reply>(targets.size()), targets.size(), false, std::move(done)});
   if (targets.empty()) {
-    state->done(uint64_t{0});
+    state->done(std::move(state->replies));
     return;
   }
-  for (const Target& target : targets)
-    self->request(target, time_left(deadline), request...)
-        .then(
-            [state](uint64_t n) {
-              state->total += n;
-              if (--state->left == 0 && !state->finished) {
-                state->finished = true;
-                state->done(state->total);
-              }
-            },
-            [state](caf::error& e) {
-              if (!state->finished) {
-                state->finished = true;
-                state->done(std::move(e));
-              }
-            });
+  for (size_t i = 0; i < targets.size(); ++i)
+    std::apply(
+        [&](auto&&... message) {
+          self->request(targets[i], time_left(deadline), message...)
+              .then(
+                  [state, i](Reply& reply) {
+                    state->replies[i] = std::move(reply);
+                    if (--state->left == 0 && !state->finished) {
+                      state->finished = true;
+                      state->done(std::move(state->replies));
+                    }
+                  },
+                  [state](caf::error& e) {
+                    if (!state->finished) {
+                      state->finished = true;
+                      state->done(std::move(e));
+                    }
+                  });
+        },
+        make_request(i));
+}
+
+// The same message to every target.
+template <class Reply, class Self, class Target, class... Ts>
+void fan_out_same(Self* self, const std::vector<Target>& targets, clock::time_point deadline,
+                  gathered<Reply> done, const Ts&... message) {
+  auto request = std::make_tuple(message...);
+  fan_out<Reply>(self, targets, deadline, std::move(done), [&](size_t) { return request; });
+}
+
+// Delivers the fold of the replies through `promise`, or the error.
+template <class Reply, class Promise, class Fold>
+gathered<Reply> deliver_folded(Promise promise, Fold fold) {
+  return [promise, fold](caf::expected<std::vector<Reply>> replies) mutable {
+    if (!replies)
+      promise.deliver(replies.error());
+    else
+      promise.deliver(fold(std::move(*replies)));
+  };
 }
 
 } // namespace tagd::actors

@@ -3,6 +3,7 @@
 // bound plan by shared pointer (the coordinator binds once, every shard reads the same plan);
 // between nodes (the cluster issue) they will carry the expression and the pinned versions.
 
+#include "shards/database.hpp"
 #include "shards/query_plan.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -10,8 +11,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace tagd::actors {
 
@@ -20,6 +23,15 @@ using clock = std::chrono::steady_clock;
 // Atoms name the verb of a request (at most 10 characters).
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using estimate_atom = caf::atom_constant<caf::atom("estimate")>;
+using breakdown_atom = caf::atom_constant<caf::atom("breakdown")>;
+using select_atom = caf::atom_constant<caf::atom("select")>;
+using upload_atom = caf::atom_constant<caf::atom("upload")>;
+using export_atom = caf::atom_constant<caf::atom("export")>;
+using contains_atom = caf::atom_constant<caf::atom("contains")>;
+using groups_atom = caf::atom_constant<caf::atom("groups")>;
+using upsert_atom = caf::atom_constant<caf::atom("upsert")>;
+using remove_atom = caf::atom_constant<caf::atom("remove")>;
+using part_atom = caf::atom_constant<caf::atom("part")>; // one vshard's (or node's) share
 
 // Count the matches of a plan on every vshard a node holds (node manager) or on one (shard).
 struct count_request {
@@ -27,14 +39,15 @@ struct count_request {
   clock::time_point deadline;
 };
 
-struct estimate_request {
-  std::string entity;
+// An expression from a client, to be bound against the catalog.
+struct query_request {
+  std::string entity;     // "" means "user"
   std::string expression; // text form (docs/expressions.md)
   int64_t now = 0;        // seconds since the epoch for WITHIN; 0: the node's clock
   clock::time_point deadline;
 };
 
-// What a count read: the catalog version and the table and group versions the plan named.
+// What a query read: the catalog version and the table and group versions the plan named.
 struct snapshot_info {
   uint64_t catalog_version = 0;
   std::map<std::string, uint32_t> tables; // table → storage id
@@ -46,8 +59,136 @@ struct estimate_reply {
   snapshot_info snapshot;
 };
 
+struct breakdown_request {
+  query_request query;
+  std::string tag;
+};
+
+struct breakdown_reply {
+  std::map<std::string, uint64_t> counts; // value → entities, values with a count > 0
+  snapshot_info snapshot;
+};
+
+struct select_request {
+  std::string group; // created for the query's entity type when it does not exist
+  query_request query;
+};
+
+struct select_reply {
+  group_version_info version;
+  snapshot_info snapshot;
+};
+
+// The per-vshard steps behind breakdown, select, upload and export (node manager → shards).
+struct breakdown_part_request {
+  std::shared_ptr<const breakdown_plan> plan;
+  clock::time_point deadline;
+};
+
+struct select_part_request {
+  pending_group_version pending;
+  std::shared_ptr<const query_plan> plan;
+  clock::time_point deadline;
+};
+
+// Keys of several vshards for a node manager; each shard gets its own (upload_part_request).
+struct upload_parts_request {
+  pending_group_version pending;
+  std::shared_ptr<const std::map<uint32_t, keys_of_vshard>> keys;
+  clock::time_point deadline;
+};
+
+struct upload_part_request {
+  pending_group_version pending;
+  std::vector<std::string> keys;
+  clock::time_point deadline;
+};
+
+// A node manager's merge of its shards' upload parts: unknown keys by their position in the
+// uploaded list, so the coordinator can report them in the order given.
+struct upload_parts_reply {
+  uint64_t members = 0;
+  std::map<size_t, std::string> unknown;
+};
+
+struct export_part_request {
+  std::string group;
+  uint32_t version = 0; // a number, resolved by the coordinator
+  clock::time_point deadline;
+};
+
+struct export_parts_reply {
+  std::vector<export_part> parts;
+};
+
+struct upload_request {
+  std::string group;
+  std::string entity;
+  std::vector<std::string> keys;
+  clock::time_point deadline;
+};
+
+// A group version as files: one part per vshard, keys one per line.
+struct export_request {
+  std::string group;
+  uint32_t version = 0; // 0: the latest
+  clock::time_point deadline;
+};
+
+struct export_reply {
+  group_version_info version;
+  std::vector<export_part> parts; // by vshard
+};
+
+// Membership of keys of one vshard (the shard actor owning it answers).
+struct contains_request {
+  std::string group;
+  uint32_t version = 0; // a number: the RPC layer resolves "latest" before asking
+  std::vector<std::string> keys;
+  clock::time_point deadline;
+};
+
+struct groups_of_request {
+  std::string entity;
+  std::string key;
+  clock::time_point deadline;
+};
+
+struct upsert_request {
+  std::string table;
+  std::vector<realtime_row> rows;
+  clock::time_point deadline;
+};
+
+struct remove_request {
+  std::string table;
+  std::vector<std::string> keys;
+  clock::time_point deadline;
+};
+
 } // namespace tagd::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::count_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::estimate_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::query_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::estimate_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::breakdown_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::breakdown_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::select_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::select_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::upload_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::upload_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::export_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::breakdown_part_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::select_part_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::upload_parts_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::upload_part_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::upload_parts_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::export_part_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::export_part)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::export_parts_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::upload_part)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::export_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::contains_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::groups_of_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::upsert_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::remove_request)

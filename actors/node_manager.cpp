@@ -5,18 +5,87 @@ namespace tagd::actors {
 
 node_manager_actor::behavior_type node_manager(node_manager_actor::pointer self,
                                                std::vector<shard_actor> shards) {
+  auto sum = [](std::vector<uint64_t> counts) {
+    uint64_t total = 0;
+    for (uint64_t c : counts)
+      total += c;
+    return total;
+  };
   return {
       [=](count_atom verb, const count_request& r) -> caf::result<uint64_t> {
         auto promise = self->make_response_promise<uint64_t>();
-        fan_out_sum(
+        fan_out_same<uint64_t>(self, shards, r.deadline, deliver_folded<uint64_t>(promise, sum),
+                               verb, r);
+        return promise;
+      },
+      [=](breakdown_atom verb,
+          const breakdown_part_request& r) -> caf::result<std::map<std::string, uint64_t>> {
+        using counts = std::map<std::string, uint64_t>;
+        auto promise = self->make_response_promise<counts>();
+        fan_out_same<counts>(self, shards, r.deadline,
+                             deliver_folded<counts>(promise,
+                                                    [](std::vector<counts> parts) {
+                                                      counts merged;
+                                                      for (const counts& part : parts)
+                                                        for (const auto& [value, n] : part)
+                                                          merged[value] += n;
+                                                      return merged;
+                                                    }),
+                             verb, r);
+        return promise;
+      },
+      [=](select_atom verb, const select_part_request& r) -> caf::result<uint64_t> {
+        auto promise = self->make_response_promise<uint64_t>();
+        fan_out_same<uint64_t>(self, shards, r.deadline, deliver_folded<uint64_t>(promise, sum),
+                               verb, r);
+        return promise;
+      },
+      [=](upload_atom verb, const upload_parts_request& r) -> caf::result<upload_parts_reply> {
+        // Every vshard is written (an empty part for a vshard without keys), so that each
+        // vshard holds the new version.
+        auto promise = self->make_response_promise<upload_parts_reply>();
+        fan_out<upload_part>(
             self, shards, r.deadline,
-            [promise](caf::expected<uint64_t> total) mutable {
-              if (total)
-                promise.deliver(*total);
-              else
-                promise.deliver(total.error());
-            },
-            verb, r);
+            deliver_folded<upload_part>(
+                promise,
+                [keys = r.keys](std::vector<upload_part> parts) {
+                  upload_parts_reply merged;
+                  for (size_t v = 0; v < parts.size(); ++v) {
+                    merged.members += parts[v].members;
+                    if (parts[v].unknown.empty())
+                      continue;
+                    // The unknown keys come in the order given: walk both lists once to
+                    // find each one's place in the uploaded list.
+                    const keys_of_vshard& list = keys->at(static_cast<uint32_t>(v));
+                    size_t j = 0;
+                    for (const std::string& unknown : parts[v].unknown) {
+                      while (j < list.keys.size() && list.keys[j] != unknown)
+                        ++j;
+                      if (j < list.keys.size())
+                        merged.unknown.emplace(list.positions[j++], unknown);
+                    }
+                  }
+                  return merged;
+                }),
+            [&](size_t v) {
+              auto of_vshard = r.keys->find(static_cast<uint32_t>(v));
+              upload_part_request part{r.pending,
+                                       of_vshard == r.keys->end() ? std::vector<std::string>{}
+                                                                  : of_vshard->second.keys,
+                                       r.deadline};
+              return std::make_tuple(verb, std::move(part));
+            });
+        return promise;
+      },
+      [=](export_atom verb, const export_part_request& r) -> caf::result<export_parts_reply> {
+        auto promise = self->make_response_promise<export_parts_reply>();
+        fan_out_same<export_part>(self, shards, r.deadline,
+                                  deliver_folded<export_part>(promise,
+                                                              [](std::vector<export_part> parts) {
+                                                                return export_parts_reply{
+                                                                    std::move(parts)};
+                                                              }),
+                                  verb, r);
         return promise;
       },
   };

@@ -5,7 +5,7 @@ packages=(
   build-essential cmake pkg-config clang-format
   libroaring-dev liblmdb-dev lmdb-utils libxxhash-dev zlib1g-dev
   nlohmann-json3-dev catch2
-  libcaf-dev capnproto libcapnp-dev
+  libcaf-dev capnproto libcapnp-dev libboost-program-options-dev libspdlog-dev
 )
 missing=()
 for p in "${packages[@]}"; do

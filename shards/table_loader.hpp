@@ -35,6 +35,7 @@ class table_loader {
                    const import_options& options);
   result<import_report> commit();
   uint64_t rows_read() const { return rows_read_.load(); }
+  uint64_t rejected_count() const { return rejected_count_.load(); }
   void abort();
 
   // For callers streaming rows themselves (one record = key and columns, as in the file).

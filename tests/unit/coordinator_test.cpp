@@ -28,7 +28,7 @@ struct node {
     system = std::make_unique<caf::actor_system>(config);
     std::vector<shard_actor> shards;
     for (uint32_t v = 0; v < db.vshard_count(); ++v)
-      shards.push_back(system->spawn(shard, &db, v));
+      shards.push_back(system->spawn(shard, &db, v, std::chrono::milliseconds(0)));
     auto manager = system->spawn(node_manager, shards);
     coordinator = system->spawn(actors::coordinator, &db, std::vector<node_manager_actor>{manager});
   }
@@ -38,7 +38,7 @@ struct node {
                                   std::chrono::milliseconds budget = std::chrono::seconds(10)) {
     caf::scoped_actor self{*system};
     result<estimate_reply> answer = status(error_code::internal, "no answer");
-    estimate_request r{"user", text, 0, clock::now() + budget};
+    query_request r{"user", text, 0, clock::now() + budget};
     self->request(coordinator, caf::infinite, estimate_atom::value, r)
         .receive([&](estimate_reply& reply) { answer = std::move(reply); },
                  [&](caf::error& e) { answer = from_caf_error(e); });

@@ -1,0 +1,81 @@
+#pragma once
+// Where the RPC thread (a KJ event loop) meets the actors. ask() hands a request to the
+// node's bridge actor and returns a kj::Promise; the bridge sends the request with its timeout
+// and fulfills the promise from whatever CAF worker runs the reply handler. The KJ thread never
+// blocks, and an error reply becomes a kj::Exception whose description starts with the tagd
+// error code (docs/protocol.md).
+
+#include "actors/errors.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <kj/async.h>
+
+#include <memory>
+#include <tuple>
+
+namespace tagd::node {
+
+// The exception a client sees for an error status.
+kj::Exception to_exception(const status& s);
+
+// One request on its way from the KJ thread to an actor.
+struct bridge_call {
+  virtual ~bridge_call() = default;
+  virtual void start(caf::event_based_actor* self) = 0;
+};
+using bridge_call_ptr = std::shared_ptr<bridge_call>;
+
+} // namespace tagd::node
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::node::bridge_call_ptr)
+
+namespace tagd::node {
+
+// The bridge actor: starts each call it receives; replies come back to it.
+caf::actor spawn_bridge(caf::actor_system& system);
+
+template <class Reply, class Handle, class... Ts>
+class typed_bridge_call final : public bridge_call {
+ public:
+  using fulfiller_ptr = std::shared_ptr<kj::Own<kj::CrossThreadPromiseFulfiller<Reply>>>;
+  typed_bridge_call(Handle target, caf::timespan timeout, fulfiller_ptr fulfiller, Ts... request)
+      : target_(std::move(target)), timeout_(timeout), fulfiller_(std::move(fulfiller)),
+        request_(std::move(request)...) {}
+
+  void start(caf::event_based_actor* self) override {
+    fulfiller_ptr fulfiller = fulfiller_;
+    std::apply(
+        [&](auto&... request) {
+          self->request(target_, timeout_, request...)
+              .then([fulfiller](Reply& reply) { (*fulfiller)->fulfill(std::move(reply)); },
+                    [fulfiller](caf::error& e) {
+                      (*fulfiller)->reject(to_exception(actors::from_caf_error(e)));
+                    });
+        },
+        request_);
+  }
+
+ private:
+  Handle target_;
+  caf::timespan timeout_;
+  fulfiller_ptr fulfiller_;
+  std::tuple<Ts...> request_;
+};
+
+template <class Reply, class Handle, class... Ts>
+kj::Promise<Reply> ask(const caf::actor& bridge, const Handle& target, caf::timespan timeout,
+                       Ts... request) {
+  auto paf = kj::newPromiseAndCrossThreadFulfiller<Reply>();
+  auto fulfiller =
+      std::make_shared<kj::Own<kj::CrossThreadPromiseFulfiller<Reply>>>(kj::mv(paf.fulfiller));
+  bridge_call_ptr call = std::make_shared<typed_bridge_call<Reply, Handle, Ts...>>(
+      target, timeout, std::move(fulfiller), std::move(request)...);
+  caf::anon_send(bridge, std::move(call));
+  return std::move(paf.promise);
+}
+
+} // namespace tagd::node

@@ -1,0 +1,24 @@
+#pragma once
+// One export of a group version over RPC (the Export interface): the shard actors produce every
+// vshard's part once, when the export begins; the client then reads the parts in pieces. The
+// parts live in memory until the client drops the capability.
+
+#include "actors/messages.hpp"
+
+#include "protocol/tagd.capnp.h"
+
+namespace tagd::node {
+
+class export_session final : public wire::Export::Server {
+ public:
+  explicit export_session(actors::export_reply reply) : reply_(std::move(reply)) {}
+
+ protected:
+  kj::Promise<void> parts(PartsContext context) override;
+  kj::Promise<void> read(ReadContext context) override;
+
+ private:
+  actors::export_reply reply_;
+};
+
+} // namespace tagd::node

@@ -1,0 +1,353 @@
+#include "node/rpc_service.hpp"
+
+#include "actors/fan_out.hpp"
+#include "node/export_session.hpp"
+#include "node/import_session.hpp"
+#include "node/wire_convert.hpp"
+
+#include <kj/async.h>
+
+namespace tagd::node {
+
+namespace {
+
+std::string text(capnp::Text::Reader t) {
+  return std::string(t.cStr(), t.size());
+}
+
+template <class T>
+kj::Promise<T> failed(const tagd::status& s) {
+  return kj::Promise<T>(to_exception(s));
+}
+
+} // namespace
+
+template <class Reply, class Handle, class... Ts>
+kj::Promise<Reply> rpc_service::ask_until(actors::clock::time_point deadline, const Handle& target,
+                                          Ts... request) {
+  caf::timespan left = actors::time_left(deadline);
+  // The actors enforce the deadline too, but their timeout can only fire on a free worker;
+  // this timer answers the client on time even when every worker is busy.
+  auto expired =
+      timer_
+          .afterDelay(std::chrono::duration_cast<std::chrono::nanoseconds>(left).count() *
+                      kj::NANOSECONDS)
+          .then([]() -> kj::Promise<Reply> {
+            return to_exception(
+                tagd::status(error_code::deadline_exceeded, "the request's deadline passed"));
+          });
+  return ask<Reply>(node_.bridge(), target, left, std::move(request)...)
+      .exclusiveJoin(kj::mv(expired));
+}
+
+kj::Promise<void> rpc_service::counted(kj::Promise<void> work) {
+  ++node_.requests_in_flight;
+  return work
+      .then(
+          [this]() -> kj::Promise<void> {
+            ++node_.requests_served;
+            return kj::READY_NOW;
+          },
+          [this](kj::Exception&& e) -> kj::Promise<void> {
+            ++node_.requests_failed;
+            return kj::mv(e);
+          })
+      .attach(kj::defer([this] { --node_.requests_in_flight; }));
+}
+
+template <class Context>
+kj::Promise<void> rpc_service::catalog_change(Context context,
+                                              std::function<tagd::status()> change) {
+  database* db = &node_.db();
+  return counted(node_.blocking()
+                     .run<uint64_t>([db, change]() -> result<uint64_t> {
+                       TAGD_TRY(change());
+                       return db->snapshot()->version;
+                     })
+                     .then([context](uint64_t version) mutable {
+                       context.getResults().setCatalogVersion(version);
+                     }));
+}
+
+kj::Promise<void> rpc_service::ping(PingContext) {
+  ++node_.requests_served;
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> rpc_service::status(StatusContext context) {
+  auto s = context.getResults().initStatus();
+  s.setVersion(TAGD_VERSION);
+  s.setDataDirectory(node_.options().data_dir);
+  s.setVshards(node_.db().vshard_count());
+  s.setUptimeSeconds(node_.uptime_seconds());
+  s.setCatalogVersion(node_.db().snapshot()->version);
+  s.setRequestsServed(++node_.requests_served);
+  s.setRequestsFailed(node_.requests_failed.load());
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> rpc_service::defineEntity(DefineEntityContext context) {
+  auto def = context.getParams().getDef();
+  std::string name = text(def.getName());
+  key_kind keys = def.getKeys() == wire::KeyKind::STRING ? key_kind::string : key_kind::u64;
+  database* db = &node_.db();
+  return catalog_change(context, [db, name, keys] { return db->define_entity(name, keys); });
+}
+
+kj::Promise<void> rpc_service::defineTable(DefineTableContext context) {
+  auto spec = table_spec_of(context.getParams().getDef());
+  if (!spec)
+    return counted(failed<void>(spec.error()));
+  database* db = &node_.db();
+  return catalog_change(context, [db, spec = *spec] { return db->define_table(spec); });
+}
+
+kj::Promise<void> rpc_service::defineComposite(DefineCompositeContext context) {
+  auto def = context.getParams().getDef();
+  std::string entity = text(def.getEntity()), name = text(def.getName()),
+              expression = text(def.getExpression());
+  if (entity.empty())
+    entity = "user";
+  bool materialized = def.getMaterialized();
+  database* db = &node_.db();
+  return catalog_change(
+      context, [=] { return db->define_composite(entity, name, expression, materialized); });
+}
+
+kj::Promise<void> rpc_service::catalog(CatalogContext context) {
+  fill_catalog(context.getResults().initCatalog(), *node_.db().snapshot());
+  ++node_.requests_served;
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> rpc_service::beginImport(BeginImportContext context) {
+  auto params = context.getParams();
+  auto session = import_session::begin(node_, text(params.getTable()), text(params.getLabel()),
+                                       params.getOptions());
+  if (!session)
+    return counted(failed<void>(session.error()));
+  context.getResults().setImport(kj::mv(*session));
+  ++node_.requests_served;
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> rpc_service::upsert(UpsertContext context) {
+  auto params = context.getParams();
+  actors::upsert_request r;
+  r.table = text(params.getTable());
+  r.deadline = deadline_after(node_.options().deadline_ms);
+  for (auto row : params.getRows()) {
+    realtime_row converted;
+    converted.key = text(row.getKey());
+    for (auto field : row.getFields())
+      converted.fields.push_back(
+          field.isNull() ? std::nullopt : std::optional<std::string>(text(field.getValue())));
+    r.rows.push_back(std::move(converted));
+  }
+  if (r.rows.size() > node_.options().limit.max_batch_keys)
+    return counted(failed<void>(
+        tagd::status(error_code::too_large,
+                     "an upsert carries at most " +
+                         std::to_string(node_.options().limit.max_batch_keys) + " rows")));
+  return counted(ask_until<uint64_t>(r.deadline, node_.coordinator(), actors::upsert_atom::value, r)
+                     .ignoreResult());
+}
+
+kj::Promise<void> rpc_service::remove(RemoveContext context) {
+  auto params = context.getParams();
+  actors::remove_request r;
+  r.table = text(params.getTable());
+  r.deadline = deadline_after(node_.options().deadline_ms);
+  for (auto key : params.getKeys())
+    r.keys.push_back(text(key));
+  if (r.keys.size() > node_.options().limit.max_batch_keys)
+    return counted(failed<void>(
+        tagd::status(error_code::too_large,
+                     "a remove carries at most " +
+                         std::to_string(node_.options().limit.max_batch_keys) + " keys")));
+  return counted(
+      ask_until<uint64_t>(r.deadline, node_.coordinator(), actors::remove_atom::value, r)
+          .then([context](uint64_t removed) mutable { context.getResults().setRemoved(removed); }));
+}
+
+kj::Promise<void> rpc_service::estimate(EstimateContext context) {
+  auto query = query_of(context.getParams().getQuery(), node_.options());
+  if (!query)
+    return counted(failed<void>(query.error()));
+  tagd_node* node = &node_;
+  return counted(ask_until<actors::estimate_reply>(query->deadline, node_.coordinator(),
+                                                   actors::estimate_atom::value, *query)
+                     .then([context, node](actors::estimate_reply reply) mutable {
+                       auto results = context.getResults();
+                       results.setCount(reply.count);
+                       fill_snapshot(results.initSnapshot(), reply.snapshot,
+                                     *node->db().snapshot());
+                     }));
+}
+
+kj::Promise<void> rpc_service::breakdown(BreakdownContext context) {
+  auto params = context.getParams();
+  auto query = query_of(params.getQuery(), node_.options());
+  if (!query)
+    return counted(failed<void>(query.error()));
+  actors::breakdown_request r{*query, text(params.getTag())};
+  tagd_node* node = &node_;
+  return counted(
+      ask_until<actors::breakdown_reply>(query->deadline, node_.coordinator(),
+                                         actors::breakdown_atom::value, r)
+          .then([context, node](actors::breakdown_reply reply) mutable {
+            auto results = context.getResults();
+            auto entries = results.initEntries(static_cast<unsigned>(reply.counts.size()));
+            unsigned i = 0;
+            for (const auto& [value, count] : reply.counts) {
+              entries[i].setValue(value);
+              entries[i++].setCount(count);
+            }
+            fill_snapshot(results.initSnapshot(), reply.snapshot, *node->db().snapshot());
+          }));
+}
+
+kj::Promise<void> rpc_service::select(SelectContext context) {
+  auto params = context.getParams();
+  auto query = query_of(params.getQuery(), node_.options());
+  if (!query)
+    return counted(failed<void>(query.error()));
+  actors::select_request r{text(params.getGroup()), *query};
+  tagd_node* node = &node_;
+  return counted(ask_until<actors::select_reply>(query->deadline, node_.coordinator(),
+                                                 actors::select_atom::value, r)
+                     .then([context, node](actors::select_reply reply) mutable {
+                       auto results = context.getResults();
+                       auto state = node->db().snapshot();
+                       fill_group_version(results.initVersion(), reply.version, *state);
+                       fill_snapshot(results.initSnapshot(), reply.snapshot, *state);
+                     }));
+}
+
+kj::Promise<void> rpc_service::upload(UploadContext context) {
+  auto params = context.getParams();
+  actors::upload_request r;
+  r.group = text(params.getGroup());
+  r.entity = text(params.getEntity());
+  r.deadline = deadline_after(node_.options().deadline_ms);
+  for (auto key : params.getKeys())
+    r.keys.push_back(text(key));
+  tagd_node* node = &node_;
+  return counted(
+      ask_until<upload_report>(r.deadline, node_.coordinator(), actors::upload_atom::value, r)
+          .then([context, node](upload_report report) mutable {
+            auto results = context.getResults();
+            fill_group_version(results.initVersion(), report.version, *node->db().snapshot());
+            results.setUnknownKeys(report.unknown_keys);
+            auto sample =
+                results.initUnknownSample(static_cast<unsigned>(report.unknown_sample.size()));
+            for (unsigned i = 0; i < report.unknown_sample.size(); ++i)
+              sample.set(i, report.unknown_sample[i]);
+          }));
+}
+
+result<uint32_t> rpc_service::resolve_version(const std::string& group, uint32_t version) const {
+  std::optional<uint32_t> wanted;
+  if (version != 0)
+    wanted = version;
+  auto state = node_.db().snapshot();
+  TAGD_TRY_ASSIGN(found, state->find_group_version(group, wanted));
+  return found.second->version;
+}
+
+kj::Promise<void> rpc_service::export_(ExportContext context) {
+  auto params = context.getParams();
+  actors::export_request r{text(params.getGroup()), params.getVersion(),
+                           deadline_after(node_.options().deadline_ms)};
+  return counted(ask_until<actors::export_reply>(r.deadline, node_.coordinator(),
+                                                 actors::export_atom::value, r)
+                     .then([context](actors::export_reply reply) mutable {
+                       context.getResults().setExport(kj::heap<export_session>(std::move(reply)));
+                     }));
+}
+
+kj::Promise<void> rpc_service::contains(ContainsContext context) {
+  auto params = context.getParams();
+  actors::contains_request r;
+  r.group = text(params.getGroup());
+  r.keys = {text(params.getKey())};
+  r.deadline = deadline_after(node_.options().deadline_ms);
+  auto version = resolve_version(r.group, params.getVersion());
+  if (!version)
+    return counted(failed<void>(version.error()));
+  r.version = *version;
+  auto state = node_.db().snapshot();
+  auto located = node_.db().locate_key(state->find_group(r.group)->entity, r.keys[0]);
+  if (!located)
+    return counted(failed<void>(located.error()));
+  // Straight to the shard actor that owns the key's vshard.
+  return counted(ask_until<std::vector<bool>>(r.deadline, node_.shard(located->first),
+                                              actors::contains_atom::value, r)
+                     .then([context](std::vector<bool> members) mutable {
+                       context.getResults().setMember(members.at(0));
+                     }));
+}
+
+kj::Promise<void> rpc_service::containsMany(ContainsManyContext context) {
+  auto params = context.getParams();
+  std::string group = text(params.getGroup());
+  auto wire_keys = params.getKeys();
+  if (wire_keys.size() > node_.options().limit.max_batch_keys)
+    return counted(failed<void>(
+        tagd::status(error_code::too_large,
+                     "containsMany takes at most " +
+                         std::to_string(node_.options().limit.max_batch_keys) + " keys per call")));
+  auto version = resolve_version(group, params.getVersion());
+  if (!version)
+    return counted(failed<void>(version.error()));
+  std::vector<std::string> keys;
+  keys.reserve(wire_keys.size());
+  for (auto key : wire_keys)
+    keys.push_back(text(key));
+  auto by_vshard =
+      node_.db().keys_by_vshard(node_.db().snapshot()->find_group(group)->entity, keys);
+  if (!by_vshard)
+    return counted(failed<void>(by_vshard.error()));
+  // One request per vshard holding some of the keys, answered by that vshard's shard actor.
+  auto deadline = deadline_after(node_.options().deadline_ms);
+  auto answers = std::make_shared<std::vector<bool>>(keys.size(), false);
+  kj::Vector<kj::Promise<void>> parts;
+  for (auto& [vshard, list] : *by_vshard) {
+    actors::contains_request r{group, *version, std::move(list.keys), deadline};
+    auto positions = std::make_shared<std::vector<size_t>>(std::move(list.positions));
+    parts.add(
+        ask_until<std::vector<bool>>(deadline, node_.shard(vshard), actors::contains_atom::value, r)
+            .then([answers, positions](std::vector<bool> members) {
+              for (size_t j = 0; j < members.size(); ++j)
+                (*answers)[(*positions)[j]] = members[j];
+            }));
+  }
+  return counted(kj::joinPromises(parts.releaseAsArray()).then([context, answers]() mutable {
+    auto out = context.getResults().initMembers(static_cast<unsigned>(answers->size()));
+    for (unsigned i = 0; i < answers->size(); ++i)
+      out.set(i, (*answers)[i]);
+  }));
+}
+
+kj::Promise<void> rpc_service::groupsOf(GroupsOfContext context) {
+  auto params = context.getParams();
+  actors::groups_of_request r;
+  r.entity = text(params.getEntity());
+  if (r.entity.empty())
+    r.entity = "user";
+  r.key = text(params.getKey());
+  r.deadline = deadline_after(node_.options().deadline_ms);
+  auto located = node_.db().locate_key(r.entity, r.key);
+  if (!located)
+    return counted(failed<void>(located.error()));
+  return counted(ask_until<std::vector<std::string>>(r.deadline, node_.shard(located->first),
+                                                     actors::groups_atom::value, r)
+                     .then([context](std::vector<std::string> groups) mutable {
+                       auto out =
+                           context.getResults().initGroups(static_cast<unsigned>(groups.size()));
+                       for (unsigned i = 0; i < groups.size(); ++i)
+                         out.set(i, groups[i]);
+                     }));
+}
+
+} // namespace tagd::node

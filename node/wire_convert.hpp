@@ -1,0 +1,28 @@
+#pragma once
+// Between the wire types of protocol/tagd.capnp and the engine's and actors' structs.
+
+#include "actors/messages.hpp"
+#include "node/options.hpp"
+#include "shards/catalog.hpp"
+#include "shards/database.hpp"
+#include "shards/expression.hpp"
+
+#include "protocol/tagd.capnp.h"
+
+namespace tagd::node {
+
+result<table_spec> table_spec_of(wire::TableDef::Reader def);
+result<expr> expr_of(wire::Expr::Reader e, size_t depth_left);
+
+// A client's query as the coordinator takes it: the text form (a structured expression is
+// printed), within the node's limits, with its deadline.
+result<actors::query_request> query_of(wire::Query::Reader q, const node_options& options);
+actors::clock::time_point deadline_after(uint32_t milliseconds);
+
+void fill_snapshot(wire::Snapshot::Builder out, const actors::snapshot_info& s,
+                   const catalog_state& state);
+void fill_group_version(wire::GroupVersionInfo::Builder out, const group_version_info& v,
+                        const catalog_state& state);
+void fill_catalog(wire::Catalog::Builder out, const catalog_state& state);
+
+} // namespace tagd::node
