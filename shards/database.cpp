@@ -14,6 +14,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <iterator>
+#include <optional>
 #include <set>
 #include <sys/file.h>
 #include <unistd.h>
@@ -39,14 +41,43 @@ status bad_name(const std::string& what, const std::string& name) {
                     "' must be letters, digits and '_', not starting with a digit");
 }
 
+// Calls `visit` on `e` and every node below it, in the order they are written.
+void for_each_node(const expr& e, const std::function<void(const expr&)>& visit) {
+  visit(e);
+  for (const expr& child : e.children)
+    for_each_node(child, visit);
+}
+
 // Composite tags that `e` refers to, directly.
 void composite_refs(const expr& e, const catalog_state& state, const std::string& entity,
                     std::vector<std::string>& out) {
-  for (const expr& child : e.children)
-    composite_refs(child, state, entity, out);
-  if (!e.tag.empty())
-    if (const tag_def* tag = state.find_tag(entity, e.tag); tag && tag->kind == tag_kind::composite)
+  for_each_node(e, [&](const expr& node) {
+    if (node.type == expr::kind::group_ref || node.tag.empty())
+      return;
+    if (const tag_def* tag = state.find_tag(entity, node.tag);
+        tag && tag->kind == tag_kind::composite)
       out.push_back(tag->name);
+  });
+}
+
+// The first composite tag of `entity` (by name) whose definition has a node that `uses`
+// accepts, and what that node names; nullopt if none.
+result<std::optional<std::pair<std::string, std::string>>>
+composite_using(const catalog_state& state, const std::string& entity,
+                const std::function<std::optional<std::string>(const expr&)>& uses) {
+  for (const auto& [key, tag] : state.tags) {
+    if (tag.entity != entity || tag.kind != tag_kind::composite)
+      continue;
+    TAGD_TRY_ASSIGN(definition, parse_expression(tag.expression));
+    std::optional<std::string> used;
+    for_each_node(definition, [&](const expr& node) {
+      if (!used)
+        used = uses(node);
+    });
+    if (used)
+      return std::optional(std::make_pair(tag.name, *used));
+  }
+  return std::optional<std::pair<std::string, std::string>>();
 }
 
 } // namespace
@@ -148,23 +179,34 @@ std::set<uint32_t> database::live_storage_ids() const {
   return live;
 }
 
-// Data of loads that never committed, or of versions dropped just before a crash.
+// Data of loads that never committed, of versions dropped just before a crash, and members of
+// groups dropped meanwhile.
 status database::drop_unreferenced_storage() {
   auto state = catalog_->current();
   std::set<uint32_t> live = live_storage_ids();
+  std::set<uint32_t> live_groups;
+  for (const auto& [name, group] : state->groups)
+    live_groups.insert(group.id);
+  auto dead = [](const std::set<uint32_t>& stored, const std::set<uint32_t>& live) {
+    std::vector<uint32_t> ids;
+    std::set_difference(stored.begin(), stored.end(), live.begin(), live.end(),
+                        std::back_inserter(ids));
+    return ids;
+  };
   for (const auto& [name, entity] : state->entities) {
     TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
       TAGD_TRY_ASSIGN(store, vshard(name, static_cast<uint32_t>(v)));
       TAGD_TRY_ASSIGN(stored, store->stored_storage_ids());
-      std::vector<uint32_t> dead;
-      for (uint32_t id : stored)
-        if (!live.count(id))
-          dead.push_back(id);
-      if (dead.empty())
+      TAGD_TRY_ASSIGN(stored_groups, store->stored_group_ids());
+      std::vector<uint32_t> dead_storage = dead(stored, live);
+      std::vector<uint32_t> dead_groups = dead(stored_groups, live_groups);
+      if (dead_storage.empty() && dead_groups.empty())
         return status::ok();
       TAGD_TRY_ASSIGN(writer, store->write());
-      for (uint32_t id : dead)
+      for (uint32_t id : dead_storage)
         TAGD_TRY(writer.drop_storage(id));
+      for (uint32_t id : dead_groups)
+        TAGD_TRY(writer.drop_group(id));
       return writer.commit();
     }));
   }
@@ -438,6 +480,70 @@ status database::define_group(const std::string& name, const std::string& entity
     group.entity = entity;
     state.groups[name] = group;
     return status::ok();
+  });
+}
+
+status database::drop_table(const std::string& name) {
+  std::string entity;
+  std::vector<uint32_t> storage;
+  TAGD_TRY(catalog_->update([&](catalog_state& state) -> status {
+    const table_def* table = state.find_table(name);
+    if (!table)
+      return status(error_code::not_found, "no table '" + name + "'");
+    entity = table->entity;
+    const std::vector<std::string>& tags = table->tags;
+    TAGD_TRY_ASSIGN(user, composite_using(state, entity, [&](const expr& e) {
+                      bool fed = e.type != expr::kind::group_ref &&
+                                 std::find(tags.begin(), tags.end(), e.tag) != tags.end();
+                      return fed ? std::optional(e.tag) : std::nullopt;
+                    }));
+    if (user)
+      return status(error_code::invalid_argument,
+                    "table '" + name + "' cannot be dropped: composite tag '" + user->first +
+                        "' uses its tag '" + user->second + "'");
+    for (const table_version& version : table->versions)
+      storage.push_back(version.storage_id);
+    for (const std::string& tag : tags)
+      state.tags.erase(catalog_state::tag_key(entity, tag));
+    state.tables.erase(name);
+    return status::ok();
+  }));
+  // Readers no longer see the table; a crash before its data is dropped leaves data that the
+  // next open drops.
+  TAGD_TRY(drop_storage_everywhere(entity, storage));
+  TAGD_TRY(refresh_universe(entity));
+  return refresh_materialized(entity);
+}
+
+status database::drop_group(const std::string& name) {
+  uint32_t group_id = 0;
+  std::string entity;
+  TAGD_TRY(catalog_->update([&](catalog_state& state) -> status {
+    const group_def* group = state.find_group(name);
+    if (!group)
+      return status(error_code::not_found, "no group '" + name + "'");
+    TAGD_TRY_ASSIGN(user, composite_using(state, group->entity, [&](const expr& e) {
+                      bool named = e.type == expr::kind::group_ref && e.group == name;
+                      return named ? std::optional(e.group) : std::nullopt;
+                    }));
+    if (user)
+      return status(error_code::invalid_argument, "group '" + name +
+                                                      "' cannot be dropped: composite tag '" +
+                                                      user->first + "' uses it");
+    group_id = group->id;
+    entity = group->entity;
+    state.groups.erase(name);
+    return status::ok();
+  }));
+  {
+    std::lock_guard lock(group_write_mutex_);
+    reserved_group_versions_.erase(group_id); // a version still being written fails to commit
+  }
+  return workers_->parallel_for(vshards_, [&](size_t v) -> status {
+    TAGD_TRY_ASSIGN(store, vshard(entity, static_cast<uint32_t>(v)));
+    TAGD_TRY_ASSIGN(writer, store->write());
+    TAGD_TRY(writer.drop_group(group_id));
+    return writer.commit();
   });
 }
 

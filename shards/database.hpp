@@ -177,6 +177,13 @@ class database {
   status define_composite(const std::string& entity, const std::string& name,
                           const std::string& expression, bool materialized);
   status define_group(const std::string& name, const std::string& entity);
+  // Remove a table (with its tags and the data of all its versions) or a group (with all its
+  // versions) from the catalog and every vshard. Refused (invalid_argument, naming it) while a
+  // composite tag's definition uses one of the table's tags or the group. Afterwards the universe
+  // and the materialized composites are refreshed, so NOT and IS NULL no longer count the
+  // table's keys. A load of the table or a selection into the group under way fails to commit.
+  status drop_table(const std::string& name);
+  status drop_group(const std::string& name);
   // Recomputes the stored bitmap of every materialized composite tag of `entity` whose inputs
   // (table versions, group versions) changed. Loads and selections call it; until it has run,
   // a stale composite is evaluated from its definition, so answers are never stale.

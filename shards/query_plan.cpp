@@ -89,11 +89,23 @@ class binder {
     return false;
   }
 
-  static plan_node negate(plan_node inner) {
+  // NOT x is the universe minus x: the answer depends on every table of the entity type.
+  plan_node negate(plan_node inner) {
+    note_universe();
     plan_node node;
     node.type = plan_node::kind::not_;
     node.children.push_back(std::move(inner));
     return node;
+  }
+
+  // Records the tables whose keys make the universe among the plan's inputs, so that what was
+  // computed from a plan (a materialized composite, a group version) names everything it read.
+  void note_universe() {
+    for (const auto& [name, table] : state_.tables)
+      if (table.entity == entity_ && !table.versions.empty()) {
+        plan_.table_versions[name] = table.versions.back().storage_id;
+        plan_.reads_realtime |= table.mode == table_mode::realtime;
+      }
   }
 
   plan_node leaf(const tag_def& tag, plan_node::kind type) {

@@ -49,9 +49,10 @@ struct query_plan {
   std::string entity;
   uint64_t catalog_version = 0;
   std::vector<uint32_t> universe_storage_ids;
-  std::map<std::string, uint32_t> table_versions; // table → storage id read
+  // Table → storage id read: by a leaf, or (with a NOT or IS NULL) for the universe.
+  std::map<std::string, uint32_t> table_versions;
   std::map<std::string, uint32_t> group_versions; // group → version read
-  bool reads_realtime = false;                    // some leaf reads a real-time table
+  bool reads_realtime = false;   // a leaf, or the universe of a NOT, reads a real-time table
   bool universe_mutable = false; // a real-time table's keys are part of the universe
 };
 

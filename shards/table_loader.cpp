@@ -473,7 +473,7 @@ result<import_report> table_loader::commit() {
   std::vector<uint32_t> dropped;
   status switched = db_.catalog_ref().update([&](catalog_state& state) -> status {
     auto it = state.tables.find(table_.name);
-    if (it == state.tables.end())
+    if (it == state.tables.end() || it->second.id != table_.id)
       return status(error_code::not_found,
                     "table '" + table_.name + "' was dropped during the load");
     table_def& table = it->second;

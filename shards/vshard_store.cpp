@@ -126,10 +126,10 @@ result<vshard_writer> vshard_store::write() {
   return writer;
 }
 
-result<std::set<uint32_t>> vshard_store::stored_storage_ids() {
+result<std::set<uint32_t>> vshard_store::leading_ids(std::initializer_list<MDB_dbi> dbis) {
   TAGD_TRY_ASSIGN(txn, lmdb_txn::begin(env_, true));
   std::set<uint32_t> ids;
-  for (MDB_dbi dbi : {bitmaps_dbi_, bsi_dbi_, rows_dbi_}) {
+  for (MDB_dbi dbi : dbis) {
     TAGD_TRY_ASSIGN(cursor, open_cursor(txn, dbi));
     std::string seek = id_key({0});
     for (;;) {
@@ -137,7 +137,7 @@ result<std::set<uint32_t>> vshard_store::stored_storage_ids() {
       int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_RANGE);
       if (rc == MDB_NOTFOUND)
         break;
-      TAGD_TRY(lmdb_status(rc, "listing storage ids"));
+      TAGD_TRY(lmdb_status(rc, "listing stored ids"));
       uint32_t id = read_be32(static_cast<const char*>(k.mv_data));
       ids.insert(id);
       if (id == UINT32_MAX)
@@ -146,6 +146,14 @@ result<std::set<uint32_t>> vshard_store::stored_storage_ids() {
     }
   }
   return ids;
+}
+
+result<std::set<uint32_t>> vshard_store::stored_storage_ids() {
+  return leading_ids({bitmaps_dbi_, bsi_dbi_, rows_dbi_});
+}
+
+result<std::set<uint32_t>> vshard_store::stored_group_ids() {
+  return leading_ids({groups_dbi_});
 }
 
 // ---- snapshot ----
@@ -404,6 +412,10 @@ status vshard_writer::drop_storage(uint32_t storage_id) {
 
 status vshard_writer::drop_group_version(uint32_t group_id, uint32_t version) {
   return lmdb_del(txn_, store_->groups_dbi_, id_key({group_id, version}));
+}
+
+status vshard_writer::drop_group(uint32_t group_id) {
+  return lmdb_delete_prefix(txn_, store_->groups_dbi_, id_key({group_id}));
 }
 
 } // namespace tagd

@@ -127,6 +127,7 @@ class vshard_writer {
   status put_group(uint32_t group_id, uint32_t version, const roaring_bitmap_t* members);
   status drop_storage(uint32_t storage_id);
   status drop_group_version(uint32_t group_id, uint32_t version);
+  status drop_group(uint32_t group_id); // every version
   // Writes the packs of every bitmap put, then commits.
   status commit();
   const lmdb_txn& txn() const { return txn_; }
@@ -149,6 +150,8 @@ class vshard_store {
   result<vshard_writer> write();
   // Storage ids that have data here, for dropping those the catalog no longer names.
   result<std::set<uint32_t>> stored_storage_ids();
+  // Group ids with members stored here, likewise.
+  result<std::set<uint32_t>> stored_group_ids();
   key_kind keys() const { return keys_; }
   const std::string& directory() const { return directory_; }
 
@@ -156,6 +159,8 @@ class vshard_store {
   friend class vshard_snapshot;
   friend class vshard_writer;
   vshard_store() = default;
+  // The distinct first 32-bit parts of the keys of these databases.
+  result<std::set<uint32_t>> leading_ids(std::initializer_list<MDB_dbi> dbis);
   void park(lmdb_txn txn);
   // After a write commits: the next read() starts a new snapshot.
   void drop_snapshot();

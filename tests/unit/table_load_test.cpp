@@ -498,6 +498,122 @@ TEST_CASE("a key repeated in a later batch is rejected on its later line", "[loa
   }
 }
 
+namespace {
+
+// scores (keys 1..4, no level for 4) and extra (keys 4..6), and two materialized composites:
+// one over a tag of scores, one that reads the universe (NOT).
+void load_two_tables(database& db, const temp_dir& dir) {
+  REQUIRE_STATUS_OK(db.define_table(scores_table()));
+  write_file(dir / "scores.csv",
+             "id,level,score,balance\n1,gold,1,1\n2,silver,2,2\n3,gold,3,3\n4,,4,4\n");
+  REQUIRE_OK(db.import_files("scores", "v1", {dir / "scores.csv"}, {}));
+  table_spec extra;
+  extra.name = "extra";
+  extra.columns = {{"points", "#2", tag_kind::int_}};
+  REQUIRE_STATUS_OK(db.define_table(extra));
+  write_file(dir / "extra.csv", "4,40\n5,50\n6,60\n");
+  import_options headerless;
+  headerless.header = false;
+  REQUIRE_OK(db.import_files("extra", "v1", {dir / "extra.csv"}, headerless));
+  REQUIRE_STATUS_OK(db.define_composite("user", "rich", "balance > 2", true));
+  REQUIRE_STATUS_OK(db.define_composite("user", "not_gold", "NOT level = 'gold'", true));
+}
+
+} // namespace
+
+TEST_CASE("dropping a table removes its tags, data and keys from the universe", "[load][drop]") {
+  temp_dir dir;
+  {
+    auto db = open_db(dir);
+    load_two_tables(*db, dir);
+    auto count = [&](const std::string& e) { return estimate_count(*db, e); };
+    // The universe is keys 1..6; gold: 1 and 3.
+    CHECK(count("NOT level = 'gold'") == 4);
+    CHECK(count("level IS NULL") == 3);
+    CHECK(count("not_gold") == 4);
+    CHECK(count("points >= 50") == 2);
+
+    // Composites over scores' tags keep scores; nothing changes.
+    check_error(db->drop_table("scores"), error_code::invalid_argument,
+                "table 'scores' cannot be dropped: composite tag 'not_gold' uses its tag 'level'");
+    CHECK(db->snapshot()->find_table("scores") != nullptr);
+    CHECK(count("rich") == 2);
+
+    std::vector<uint32_t> extra_storage;
+    for (const table_version& v : db->snapshot()->find_table("extra")->versions)
+      extra_storage.push_back(v.storage_id);
+    REQUIRE_STATUS_OK(db->drop_table("extra"));
+    auto state = db->snapshot();
+    CHECK(state->find_table("extra") == nullptr);
+    CHECK(state->find_tag("user", "points") == nullptr);
+    check_error(db->estimate("user", "points >= 50").error(), error_code::unknown_tag,
+                "column 1: no tag 'points' for entity type 'user'");
+    // The universe is keys 1..4 again, for NOT, IS NULL and the stored NOT composite alike.
+    CHECK(count("NOT level = 'gold'") == 2);
+    CHECK(count("level IS NULL") == 1);
+    CHECK(count("not_gold") == 2);
+    CHECK(count("NOT not_gold") == 2);
+    std::set<uint32_t> stored = stored_ids(*db);
+    CHECK(stored == db->live_storage_ids());
+    for (uint32_t id : extra_storage)
+      CHECK(stored.count(id) == 0);
+    check_error(db->drop_table("extra"), error_code::not_found, "no table 'extra'");
+  }
+  auto db = open_db(dir);
+  auto count = [&](const std::string& e) { return estimate_count(*db, e); };
+  CHECK(db->snapshot()->find_table("extra") == nullptr);
+  CHECK(count("NOT level = 'gold'") == 2);
+  CHECK(count("not_gold") == 2);
+  // The name is free again; the new table starts empty.
+  table_spec extra;
+  extra.name = "extra";
+  extra.columns = {{"points", "#2", tag_kind::int_}};
+  REQUIRE_STATUS_OK(db->define_table(extra));
+  CHECK(count("points IS NOT NULL") == 0);
+  write_file(dir / "extra2.csv", "7,70\n");
+  import_options headerless;
+  headerless.header = false;
+  REQUIRE_OK(db->import_files("extra", "v1", {dir / "extra2.csv"}, headerless));
+  CHECK(count("points IS NOT NULL") == 1);
+  CHECK(count("not_gold") == 3); // keys 2, 4 and 7
+}
+
+TEST_CASE("dropping a real-time table removes its rows", "[load][drop]") {
+  temp_dir dir;
+  auto db = open_db(dir);
+  REQUIRE_STATUS_OK(db->define_table(scores_table()));
+  write_file(dir / "scores.csv", "id,level,score,balance\n1,gold,1,1\n2,silver,2,2\n");
+  REQUIRE_OK(db->import_files("scores", "v1", {dir / "scores.csv"}, {}));
+  table_spec live;
+  live.name = "live";
+  live.mode = table_mode::realtime;
+  live.columns = {{"state", "", tag_kind::enum_}};
+  REQUIRE_STATUS_OK(db->define_table(live));
+  REQUIRE_STATUS_OK(db->upsert("live", {{"9", {std::string("on")}}, {"1", {std::string("on")}}}));
+  CHECK(estimate_count(*db, "NOT level = 'gold'") == 2); // keys 2 and 9
+  REQUIRE_STATUS_OK(db->drop_table("live"));
+  CHECK(estimate_count(*db, "NOT level = 'gold'") == 1);
+  CHECK(estimate_count(*db, "level IS NULL") == 0);
+  CHECK(stored_ids(*db) == db->live_storage_ids());
+}
+
+TEST_CASE("a load of a table dropped meanwhile fails and leaves nothing", "[load][drop]") {
+  temp_dir dir;
+  auto db = open_db(dir);
+  REQUIRE_STATUS_OK(db->define_table(scores_table()));
+  write_file(dir / "v1.csv", "id,level,score,balance\n1,gold,1,1\n");
+  auto loader = db->begin_load("scores", "v1");
+  REQUIRE_OK(loader);
+  REQUIRE_STATUS_OK((*loader)->add_file(dir / "v1.csv", {}));
+  REQUIRE_STATUS_OK(db->drop_table("scores"));
+  REQUIRE_STATUS_OK(db->define_table(scores_table())); // the same name, another table
+  check_error((*loader)->commit().error(), error_code::not_found,
+              "table 'scores' was dropped during the load");
+  CHECK(db->snapshot()->find_table("scores")->versions.empty());
+  std::set<uint32_t> stored = stored_ids(*db), live = db->live_storage_ids();
+  CHECK(std::includes(live.begin(), live.end(), stored.begin(), stored.end()));
+}
+
 // ---- streaming loads (add_chunk) ----
 
 TEST_CASE("a stream loaded in chunks of any size gives what the file gives", "[load][chunk]") {
