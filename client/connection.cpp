@@ -34,11 +34,12 @@ struct membership_job {
   std::vector<std::string> owned_keys; // the keys of an asynchronous call
   size_t batch = 1;
   size_t next = 0;
+  bool failed = false; // the other lanes stop sending
   std::vector<bool> members;
 };
 
 kj::Promise<void> membership_lane(session& s, membership_job& job) {
-  if (job.next >= job.keys->size())
+  if (job.failed || job.next >= job.keys->size())
     return kj::READY_NOW;
   size_t begin = job.next;
   size_t count = std::min(job.batch, job.keys->size() - begin);
@@ -49,15 +50,20 @@ kj::Promise<void> membership_lane(session& s, membership_job& job) {
   set_keys(request.initKeys(static_cast<unsigned>(count)), job.keys->data() + begin);
   using reply_type = capnp::Response<wire::Tagd::ContainsManyResults>;
   auto reply = s.with_timeout<reply_type>(s.send_bounded(request, "a containsMany request"));
-  return reply.then([&s, &job, begin, count](reply_type&& reply) {
-    auto members = reply.getMembers();
-    if (members.size() != count)
-      detail::fail("INTERNAL", "the node answered " + std::to_string(members.size()) +
-                                   " memberships for " + std::to_string(count) + " keys");
-    for (unsigned i = 0; i < count; ++i)
-      job.members[begin + i] = members[i];
-    return membership_lane(s, job);
-  });
+  return reply
+      .then([&s, &job, begin, count](reply_type&& reply) {
+        auto members = reply.getMembers();
+        if (members.size() != count)
+          detail::fail("INTERNAL", "the node answered " + std::to_string(members.size()) +
+                                       " memberships for " + std::to_string(count) + " keys");
+        for (unsigned i = 0; i < count; ++i)
+          job.members[begin + i] = members[i];
+        return membership_lane(s, job);
+      })
+      .catch_([&job](kj::Exception&& e) -> kj::Promise<void> {
+        job.failed = true;
+        return kj::mv(e);
+      });
 }
 
 kj::Promise<std::vector<bool>> contains_many_on_loop(session& s, kj::Own<membership_job> job) {

@@ -54,18 +54,20 @@ class input_file {
                                   (code == Z_ERRNO ? std::strerror(errno) : message));
     }
     out.resize(old + static_cast<size_t>(got));
+    text_bytes_ += static_cast<uint64_t>(got);
     return got > 0;
   }
 
-  // Raw (compressed) bytes consumed so far.
+  // Raw (compressed) bytes consumed so far; for a pipe, which has no offset, the text read.
   uint64_t offset() const {
     auto at = gzoffset(file_);
-    return at > 0 ? static_cast<uint64_t>(at) : 0;
+    return at >= 0 ? static_cast<uint64_t>(at) : text_bytes_;
   }
 
  private:
   std::string path_;
   gzFile file_ = nullptr;
+  uint64_t text_bytes_ = 0;
 };
 
 uint64_t size_of(const std::string& path) {
@@ -156,7 +158,7 @@ class file_load {
     }
     if (auto rest = splitter.finish())
       send(std::move(*rest));
-    done_bytes_ += size_of(path);
+    done_bytes_ += in.offset(); // the whole file, standard input too
     current_ = nullptr;
   }
 

@@ -180,16 +180,16 @@ std::future<T> session_owner::submit(Start&& start) {
     auto promise = kj::evalNow([&]() -> kj::Promise<T> { return start(s); });
     return timed ? s.with_timeout<T>(kj::mv(promise)) : kj::mv(promise);
   };
-  if (caller_wait_scope() != nullptr) {
-    kj::Maybe<kj::Promise<T>> promise;
-    run([&](session& s) { promise = started(s); });
-    KJ_IF_MAYBE (p, promise)
-      return std::async(std::launch::deferred, deferred_reply<T>{shared_from_this(), kj::mv(*p)});
-    throw error("INTERNAL", "a call was not started");
-  }
-  auto slot = kj::heap<reply_slot<T>>();
-  std::future<T> result = slot->future();
   try {
+    if (caller_wait_scope() != nullptr) {
+      kj::Maybe<kj::Promise<T>> promise;
+      run([&](session& s) { promise = started(s); });
+      KJ_IF_MAYBE (p, promise)
+        return std::async(std::launch::deferred, deferred_reply<T>{shared_from_this(), kj::mv(*p)});
+      throw error("INTERNAL", "a call was not started");
+    }
+    auto slot = kj::heap<reply_slot<T>>();
+    std::future<T> result = slot->future();
     run([&](session& s) {
       reply_slot<T>* raw = slot.get();
       auto failed = [raw](kj::Exception&& e) { raw->fail(e); };
@@ -202,12 +202,12 @@ std::future<T> session_owner::submit(Start&& start) {
                         .then([raw](T&& value) { raw->fulfill(std::move(value)); }, kj::mv(failed))
                         .attach(kj::mv(slot)));
     });
-  } catch (const error&) {
+    return result;
+  } catch (const error&) { // the call could not start: the future carries why
     std::promise<T> failed;
     failed.set_exception(std::current_exception());
     return failed.get_future();
   }
-  return result;
 }
 
 } // namespace tagd::client::detail

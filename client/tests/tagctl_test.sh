@@ -47,6 +47,8 @@ printf 'uid,city,spend\n1,Shanghai,1.50\n2,"multi\nline",2\nbad,x,3\n' >"$work/a
 printf 'uid,city,spend\n3,Beijing,1\n' | gzip >"$work/b.csv.gz"
 expect 0 'loaded 3 rows into profile version 2026-11-24' t import profile 2026-11-24 "$work/a.csv" "$work/b.csv.gz"
 expect 0 "a.csv:5: the key is 'bad'" t import profile 2026-11-24 "$work/a.csv" "$work/b.csv.gz"
+expect 0 'loaded 1 rows into profile version stdin' \
+  bash -c "printf 'uid,city,spend\n7,a,1\n' | '$tagctl' -c $address import profile stdin -"
 expect 1 '^error: IO_ERROR: cannot open' t import profile x "$work/missing.csv"
 expect 1 "^error: NOT_FOUND: no table 'nope'" t import nope x "$work/a.csv"
 
