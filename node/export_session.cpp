@@ -1,6 +1,7 @@
 #include "node/export_session.hpp"
 
 #include "node/bridge.hpp"
+#include "node/wire_convert.hpp"
 
 #include <algorithm>
 
@@ -8,10 +9,7 @@ namespace tagd::node {
 
 kj::Promise<void> export_session::parts(PartsContext context) {
   auto results = context.getResults();
-  auto info = results.initInfo();
-  info.setGroup(reply_.version.group);
-  info.setVersion(reply_.version.version);
-  info.setCount(reply_.version.count);
+  fill_group_version(results.initInfo(), reply_.version, *state_);
   auto parts = results.initParts(static_cast<unsigned>(reply_.parts.size()));
   for (unsigned i = 0; i < reply_.parts.size(); ++i) {
     const export_part& part = reply_.parts[i];

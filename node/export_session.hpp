@@ -4,6 +4,7 @@
 // parts live in memory until the client drops the capability.
 
 #include "actors/messages.hpp"
+#include "shards/catalog.hpp"
 
 #include "protocol/tagd.capnp.h"
 
@@ -11,7 +12,9 @@ namespace tagd::node {
 
 class export_session final : public wire::Export::Server {
  public:
-  explicit export_session(actors::export_reply reply) : reply_(std::move(reply)) {}
+  // `state` describes the version (created, entity, expression) in parts().
+  export_session(actors::export_reply reply, std::shared_ptr<const catalog_state> state)
+      : reply_(std::move(reply)), state_(std::move(state)) {}
 
  protected:
   kj::Promise<void> parts(PartsContext context) override;
@@ -19,6 +22,7 @@ class export_session final : public wire::Export::Server {
 
  private:
   actors::export_reply reply_;
+  std::shared_ptr<const catalog_state> state_;
 };
 
 } // namespace tagd::node

@@ -261,8 +261,9 @@ kj::Promise<void> rpc_service::export_(ExportContext context) {
                            deadline_after(node_.options().deadline_ms)};
   return counted(ask_until<actors::export_reply>(r.deadline, node_.coordinator(),
                                                  actors::export_atom::value, r)
-                     .then([context](actors::export_reply reply) mutable {
-                       context.getResults().setExport(kj::heap<export_session>(std::move(reply)));
+                     .then([context, this](actors::export_reply reply) mutable {
+                       context.getResults().setExport(
+                           kj::heap<export_session>(std::move(reply), node_.db().snapshot()));
                      }));
 }
 
