@@ -588,6 +588,8 @@ result<query_plan> database::plan(const std::string& entity, const expr& e,
                                   const query_options& o) {
   bind_options options;
   options.now = o.now ? *o.now : now_seconds();
+  options.pinned_tables = o.table_versions;
+  options.pinned_groups = o.group_versions;
   return bind_expression(e, entity, *catalog_->current(), *catalog_, options);
 }
 
@@ -714,11 +716,14 @@ result<breakdown_plan> database::plan_breakdown(const std::string& entity,
                                                  ": breakdown needs an enum, set or bool tag");
   bound.tag_id = tag->id;
   bound.kind = tag->kind;
-  // The version the matches read, if they read the tag's table; the current one otherwise.
+  // The version the matches read, if they read the tag's table; else the pinned or current one.
   auto read = bound.matches.table_versions.find(tag->table);
+  auto pinned = options.table_versions.find(tag->table);
   const table_def* table = state->find_table(tag->table);
   if (read != bound.matches.table_versions.end())
     bound.storage_id = read->second;
+  else if (pinned != options.table_versions.end())
+    bound.storage_id = pinned->second;
   else if (table && !table->versions.empty())
     bound.storage_id = table->versions.back().storage_id;
   return bound;

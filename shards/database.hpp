@@ -91,6 +91,12 @@ struct import_report {
 
 struct query_options {
   std::optional<int64_t> now; // default: the system clock
+  // Read these versions instead of the current ones (see bind_options): table → storage id and
+  // group → version, e.g. the table_versions and group_versions of a plan bound earlier, so
+  // that a later estimate, breakdown or selection sees exactly the same data. NOT_FOUND, naming
+  // the table and version, once retention has dropped a pinned version.
+  std::map<std::string, uint32_t> table_versions;
+  std::map<std::string, uint32_t> group_versions;
 };
 
 struct group_version_info {

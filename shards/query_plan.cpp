@@ -12,6 +12,39 @@ namespace {
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
+// The version of `table` a plan reads: the pinned one, or the current one (0: none yet).
+uint32_t version_read(const table_def& table, const bind_options& options) {
+  auto pinned = options.pinned_tables.find(table.name);
+  if (pinned != options.pinned_tables.end())
+    return pinned->second;
+  return table.versions.empty() ? 0 : table.versions.back().storage_id;
+}
+
+// Every pinned version must still be kept: a snapshot is read whole or not at all.
+status check_pins(const catalog_state& state, const bind_options& options) {
+  for (const auto& [name, storage_id] : options.pinned_tables) {
+    const table_def* table = state.find_table(name);
+    if (!table)
+      return status(error_code::not_found, "no table '" + name + "' (pinned to version " +
+                                               std::to_string(storage_id) + ")");
+    bool kept = std::any_of(table->versions.begin(), table->versions.end(),
+                            [&](const table_version& v) { return v.storage_id == storage_id; });
+    if (kept)
+      continue;
+    std::string kept_now;
+    for (const table_version& v : table->versions)
+      kept_now +=
+          (kept_now.empty() ? "" : ", ") + std::to_string(v.storage_id) + " (" + v.label + ")";
+    return status(error_code::not_found,
+                  "table '" + name + "' no longer keeps the pinned version " +
+                      std::to_string(storage_id) +
+                      (kept_now.empty() ? ": it has none" : ": it keeps " + kept_now));
+  }
+  for (const auto& [name, version] : options.pinned_groups)
+    TAGD_TRY(state.find_group_version(name, version).take_status());
+  return status::ok();
+}
+
 status mismatch(const expr& e, const std::string& what) {
   return status(error_code::type_mismatch,
                 "column " + std::to_string(e.column) + ": tag '" + e.tag + "' " + what);
@@ -103,7 +136,7 @@ class binder {
   void note_universe() {
     for (const auto& [name, table] : state_.tables)
       if (table.entity == entity_ && !table.versions.empty()) {
-        plan_.table_versions[name] = table.versions.back().storage_id;
+        plan_.table_versions[name] = version_read(table, options_);
         plan_.reads_realtime |= table.mode == table_mode::realtime;
       }
   }
@@ -115,7 +148,7 @@ class binder {
     node.ranged = is_ranged(tag.kind);
     const table_def* table = state_.find_table(tag.table);
     if (table && !table->versions.empty()) {
-      node.storage_id = table->versions.back().storage_id;
+      node.storage_id = version_read(*table, options_);
       plan_.table_versions[table->name] = node.storage_id;
       plan_.reads_realtime |= table->mode == table_mode::realtime;
     }
@@ -135,7 +168,9 @@ class binder {
     if (group->versions.empty())
       return status(error_code::not_found, "column " + std::to_string(e.column) + ": group '" +
                                                e.group + "' has no version yet");
-    uint32_t version = group->versions.back().version;
+    auto pinned = options_.pinned_groups.find(group->name);
+    uint32_t version =
+        pinned != options_.pinned_groups.end() ? pinned->second : group->versions.back().version;
     if (e.group_version) {
       auto it = std::find_if(group->versions.begin(), group->versions.end(),
                              [&](const group_version& v) { return v.version == *e.group_version; });
@@ -401,6 +436,7 @@ result<query_plan> bind_expression(const expr& e, const std::string& entity,
                                    const bind_options& options) {
   if (!state.entities.count(entity))
     return status(error_code::not_found, "no entity type '" + entity + "'");
+  TAGD_TRY(check_pins(state, options));
   query_plan plan;
   plan.entity = entity;
   plan.catalog_version = state.version;
@@ -410,7 +446,7 @@ result<query_plan> bind_expression(const expr& e, const std::string& entity,
   for (const auto& [name, table] : state.tables)
     if (table.entity == entity && !table.versions.empty()) {
       (table.mode == table_mode::offline ? offline : plan.universe_storage_ids)
-          .push_back(table.versions.back().storage_id);
+          .push_back(version_read(table, options));
       plan.universe_mutable |= table.mode == table_mode::realtime;
     }
   std::sort(offline.begin(), offline.end());

@@ -59,10 +59,16 @@ struct query_plan {
 struct bind_options {
   int64_t now = 0; // seconds since the epoch, for WITHIN
   size_t max_composite_depth = 16;
+  // Versions to read instead of the current ones, e.g. the snapshot an earlier plan read (its
+  // table_versions and group_versions): table → storage id, group → version. Tables and groups
+  // not named are read at their current version; IN GROUP g VERSION n still reads version n.
+  std::map<std::string, uint32_t> pinned_tables;
+  std::map<std::string, uint32_t> pinned_groups;
 };
 
 // Binds `e` for entity type `entity`. Errors: unknown_tag (names the tag), type_mismatch (names
-// the tag and what its kind accepts), not_found (a group or group version), invalid_expression.
+// the tag and what its kind accepts), not_found (a group or group version, or a pinned table or
+// group version that is no longer kept, naming it), invalid_expression.
 result<query_plan> bind_expression(const expr& e, const std::string& entity,
                                    const catalog_state& state, catalog& cat,
                                    const bind_options& options);

@@ -294,6 +294,74 @@ TEST_CASE("readers see the previous version until the load commits", "[load]") {
   CHECK(*old_answer == 2);
 }
 
+TEST_CASE("a query pinned to an earlier snapshot reads it until retention drops it",
+          "[load][pin]") {
+  temp_dir dir;
+  auto db = open_db(dir);
+  REQUIRE_STATUS_OK(db->define_table(scores_table())); // retention 2
+  write_file(dir / "v1.csv", "id,level,score,balance\n1,gold,1,1\n2,gold,2,2\n3,bronze,3,3\n");
+  write_file(dir / "v2.csv", "id,level,score,balance\n2,silver,20,2\n4,silver,40,4\n");
+  REQUIRE_OK(db->import_files("scores", "v1", {dir / "v1.csv"}, {}));
+  REQUIRE_STATUS_OK(db->define_group("g", "user"));
+  REQUIRE_OK(db->upload_group("g", {"1"}));
+  REQUIRE_OK(db->upload_group("g", {"1", "2", "3"}));
+  auto first = db->plan("user", *parse_expression("level = 'gold' AND IN GROUP g"), {});
+  REQUIRE_OK(first);
+  query_options pinned;
+  pinned.table_versions = first->table_versions;
+  pinned.group_versions = {{"g", 1}};
+  CHECK(estimate_count(*db, "level = 'gold'", pinned) == 2);
+  CHECK(estimate_count(*db, "IN GROUP g", pinned) == 1);
+  CHECK(estimate_count(*db, "IN GROUP g VERSION 2", pinned) == 3); // written out: not pinned
+
+  REQUIRE_OK(db->import_files("scores", "v2", {dir / "v2.csv"}, {}));
+  // Unpinned: v2 (keys 2 and 4, silver). Pinned: v1 (keys 1..3), also for NOT and IS NULL.
+  CHECK(estimate_count(*db, "level = 'gold'") == 0);
+  CHECK(estimate_count(*db, "level = 'gold'", pinned) == 2);
+  CHECK(estimate_count(*db, "NOT level = 'gold'") == 2);
+  CHECK(estimate_count(*db, "NOT level = 'gold'", pinned) == 1);
+  CHECK(estimate_count(*db, "score IS NULL", pinned) == 0);
+  CHECK(estimate_count(*db, "score >= 3", pinned) == 1);
+  CHECK(estimate_count(*db, "score >= 3") == 2);
+  auto pinned_plan = db->plan("user", *parse_expression("NOT level = 'gold'"), pinned);
+  REQUIRE_OK(pinned_plan);
+  CHECK(pinned_plan->table_versions == first->table_versions);
+  auto values = db->breakdown("user", "score > 0", "level", pinned);
+  REQUIRE_OK(values);
+  CHECK((*values == std::map<std::string, uint64_t>{{"bronze", 1}, {"gold", 2}}));
+  values = db->breakdown("user", "score > 0", "level");
+  REQUIRE_OK(values);
+  CHECK((*values == std::map<std::string, uint64_t>{{"silver", 2}}));
+  REQUIRE_STATUS_OK(db->define_group("golden", "user"));
+  auto selected = db->select("golden", "level = 'gold'", pinned);
+  REQUIRE_OK(selected);
+  CHECK(selected->count == 2);
+  CHECK(db->snapshot()->find_group("golden")->versions.back().table_versions ==
+        first->table_versions);
+
+  // A third version: retention drops v1, and the pinned snapshot with it.
+  write_file(dir / "v3.csv", "id,level,score,balance\n5,gold,5,5\n");
+  REQUIRE_OK(db->import_files("scores", "v3", {dir / "v3.csv"}, {}));
+  auto state = db->snapshot();
+  const auto& kept = state->find_table("scores")->versions;
+  REQUIRE(kept.size() == 2);
+  uint32_t v1 = first->table_versions.at("scores");
+  check_error(db->estimate("user", "level = 'gold'", pinned).error(), error_code::not_found,
+              "table 'scores' no longer keeps the pinned version " + std::to_string(v1) +
+                  ": it keeps " + std::to_string(kept[0].storage_id) + " (v2), " +
+                  std::to_string(kept[1].storage_id) + " (v3)");
+  CHECK(estimate_count(*db, "level = 'gold'") == 1);
+
+  query_options unknown;
+  unknown.table_versions = {{"nosuch", 3}};
+  check_error(db->estimate("user", "level = 'gold'", unknown).error(), error_code::not_found,
+              "no table 'nosuch' (pinned to version 3)");
+  query_options no_group_version;
+  no_group_version.group_versions = {{"g", 9}};
+  check_error(db->plan("user", *parse_expression("level = 'gold'"), no_group_version).error(),
+              error_code::not_found, "group 'g' has no version 9");
+}
+
 TEST_CASE("an abandoned load leaves no trace; retention drops old versions", "[load]") {
   temp_dir dir;
   auto db = open_db(dir);
