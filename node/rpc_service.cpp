@@ -120,6 +120,18 @@ kj::Promise<void> rpc_service::catalog(CatalogContext context) {
   return kj::READY_NOW;
 }
 
+kj::Promise<void> rpc_service::dropTable(DropTableContext context) {
+  std::string name = text(context.getParams().getName());
+  database* db = &node_.db();
+  return catalog_change(context, [db, name] { return db->drop_table(name); });
+}
+
+kj::Promise<void> rpc_service::dropGroup(DropGroupContext context) {
+  std::string name = text(context.getParams().getName());
+  database* db = &node_.db();
+  return catalog_change(context, [db, name] { return db->drop_group(name); });
+}
+
 kj::Promise<void> rpc_service::beginImport(BeginImportContext context) {
   auto params = context.getParams();
   auto session = import_session::begin(node_, text(params.getTable()), text(params.getLabel()),

@@ -23,6 +23,8 @@ class rpc_service final : public wire::Tagd::Server {
   kj::Promise<void> defineTable(DefineTableContext context) override;
   kj::Promise<void> defineComposite(DefineCompositeContext context) override;
   kj::Promise<void> catalog(CatalogContext context) override;
+  kj::Promise<void> dropTable(DropTableContext context) override;
+  kj::Promise<void> dropGroup(DropGroupContext context) override;
   kj::Promise<void> beginImport(BeginImportContext context) override;
   kj::Promise<void> upsert(UpsertContext context) override;
   kj::Promise<void> remove(RemoveContext context) override;

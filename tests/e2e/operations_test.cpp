@@ -27,7 +27,7 @@ std::set<std::string> keys_in_directory(const std::string& directory) {
 
 } // namespace
 
-TEST_CASE("a client defines, imports, estimates, selects, exports and validates", "[e2e]") {
+TEST_CASE("a client runs every operation against one node", "[e2e]") {
   temp_dir dir;
   tagd_process node(dir / "data", {"--no-sync", "--vshards", "4"});
   REQUIRE_FALSE(node.exited());
@@ -112,6 +112,15 @@ TEST_CASE("a client defines, imports, estimates, selects, exports and validates"
 
   auto catalog = tagd.catalog();
   CHECK(catalog.tables.size() == 2);
+
+  // Drops: the group's members and the table's tags are gone, the rest stays.
+  tagd.drop_group("hand_picked");
+  expect_error("NOT_FOUND", [&] { tagd.contains("hand_picked", probes[0]); });
+  CHECK(tagd.contains("young_vips", *expected.begin()));
+  tagd.drop_table("live");
+  expect_error("UNKNOWN_TAG", [&] { tagd.estimate("state = 'on'"); });
+  expect_error("NOT_FOUND", [&] { tagd.drop_table("live"); });
+  CHECK(tagd.estimate("vip AND age < 30").count == expected.size());
   auto status = tagd.status();
   CHECK(status.vshards == 4);
   CHECK(status.requests_served > 10);
