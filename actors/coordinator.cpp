@@ -21,6 +21,8 @@ query_options options_of(const query_request& r) {
   query_options options;
   if (r.now != 0)
     options.now = r.now;
+  options.table_versions = r.pinned_tables;
+  options.group_versions = r.pinned_groups;
   return options;
 }
 

@@ -45,6 +45,9 @@ struct query_request {
   std::string expression; // text form (docs/expressions.md)
   int64_t now = 0;        // seconds since the epoch for WITHIN; 0: the node's clock
   clock::time_point deadline;
+  // Pinned versions (a snapshot an earlier answer named); empty: the current ones.
+  std::map<std::string, uint32_t> pinned_tables;
+  std::map<std::string, uint32_t> pinned_groups;
 };
 
 // What a query read: the catalog version and the table and group versions the plan named.

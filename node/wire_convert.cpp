@@ -216,9 +216,12 @@ result<actors::query_request> query_of(wire::Query::Reader q, const node_options
   r.entity = or_user(text(q.getEntity()));
   r.now = q.getNow();
   r.deadline = deadline_after(q.getDeadlineMs() ? q.getDeadlineMs() : options.deadline_ms);
-  if (q.hasPin())
-    return status(error_code::invalid_argument,
-                  "pinning a query to a snapshot is not supported by this node yet");
+  if (q.hasPin()) {
+    for (auto table : q.getPin().getTables())
+      r.pinned_tables[text(table.getTable())] = table.getStorageId();
+    for (auto group : q.getPin().getGroups())
+      r.pinned_groups[text(group.getGroup())] = group.getVersion();
+  }
   auto expression = q.getExpression();
   if (expression.isStructured()) {
     TAGD_TRY_ASSIGN(e, expr_of(expression.getStructured(), options.limit.max_expression_depth));
