@@ -47,7 +47,7 @@ std::optional<node_options> parse_options(int argc, char** argv) {
        po::value(&o.limit.max_expression_depth)->default_value(o.limit.max_expression_depth),
        "deepest nesting of AND/OR/NOT and parentheses") //
       ("max-batch-keys", po::value(&o.limit.max_batch_keys)->default_value(o.limit.max_batch_keys),
-       "keys in one containsMany, upload or remove call") //
+       "keys in one containsMany or remove call, rows in one upsert") //
       ("max-import-chunk-mb",
        po::value(&o.limit.max_import_chunk_mb)->default_value(o.limit.max_import_chunk_mb),
        "bytes of one import batch");

@@ -13,7 +13,7 @@ struct limits {
   uint32_t max_message_mb = 64; // a larger request is refused by Cap'n Proto
   uint32_t max_expression_bytes = 65536;
   uint32_t max_expression_depth = 64;
-  uint32_t max_batch_keys = 100000;  // keys of one containsMany / upload / remove call
+  uint32_t max_batch_keys = 100000;  // keys of one containsMany / remove, rows of one upsert
   uint32_t max_import_chunk_mb = 16; // bytes of one Import.addRows call
 };
 

@@ -258,13 +258,14 @@ kj::Promise<void> rpc_service::upload(UploadContext context) {
           }));
 }
 
-result<uint32_t> rpc_service::resolve_version(const std::string& group, uint32_t version) const {
+result<rpc_service::group_at> rpc_service::resolve_group(const std::string& group,
+                                                         uint32_t version) const {
   std::optional<uint32_t> wanted;
   if (version != 0)
     wanted = version;
-  auto state = node_.db().snapshot();
+  auto state = node_.db().snapshot(); // one snapshot: the version and its entity agree
   TAGD_TRY_ASSIGN(found, state->find_group_version(group, wanted));
-  return found.second->version;
+  return group_at{found.second->version, found.first->entity};
 }
 
 kj::Promise<void> rpc_service::export_(ExportContext context) {
@@ -285,12 +286,11 @@ kj::Promise<void> rpc_service::contains(ContainsContext context) {
   r.group = text(params.getGroup());
   r.keys = {text(params.getKey())};
   r.deadline = deadline_after(node_.options().deadline_ms);
-  auto version = resolve_version(r.group, params.getVersion());
-  if (!version)
-    return counted(failed<void>(version.error()));
-  r.version = *version;
-  auto state = node_.db().snapshot();
-  auto located = node_.db().locate_key(state->find_group(r.group)->entity, r.keys[0]);
+  auto resolved = resolve_group(r.group, params.getVersion());
+  if (!resolved)
+    return counted(failed<void>(resolved.error()));
+  r.version = resolved->version;
+  auto located = node_.db().locate_key(resolved->entity, r.keys[0]);
   if (!located)
     return counted(failed<void>(located.error()));
   // Straight to the shard actor that owns the key's vshard.
@@ -310,15 +310,14 @@ kj::Promise<void> rpc_service::containsMany(ContainsManyContext context) {
         tagd::status(error_code::too_large,
                      "containsMany takes at most " +
                          std::to_string(node_.options().limit.max_batch_keys) + " keys per call")));
-  auto version = resolve_version(group, params.getVersion());
-  if (!version)
-    return counted(failed<void>(version.error()));
+  auto resolved = resolve_group(group, params.getVersion());
+  if (!resolved)
+    return counted(failed<void>(resolved.error()));
   std::vector<std::string> keys;
   keys.reserve(wire_keys.size());
   for (auto key : wire_keys)
     keys.push_back(text(key));
-  auto by_vshard =
-      node_.db().keys_by_vshard(node_.db().snapshot()->find_group(group)->entity, keys);
+  auto by_vshard = node_.db().keys_by_vshard(resolved->entity, keys);
   if (!by_vshard)
     return counted(failed<void>(by_vshard.error()));
   // One request per vshard holding some of the keys, answered by that vshard's shard actor.
@@ -326,7 +325,7 @@ kj::Promise<void> rpc_service::containsMany(ContainsManyContext context) {
   auto answers = std::make_shared<std::vector<bool>>(keys.size(), false);
   kj::Vector<kj::Promise<void>> parts;
   for (auto& [vshard, list] : *by_vshard) {
-    actors::contains_request r{group, *version, std::move(list.keys), deadline};
+    actors::contains_request r{group, resolved->version, std::move(list.keys), deadline};
     auto positions = std::make_shared<std::vector<size_t>>(std::move(list.positions));
     parts.add(
         ask_until<std::vector<bool>>(deadline, node_.shard(vshard), actors::contains_atom::value, r)

@@ -42,8 +42,13 @@ class rpc_service final : public wire::Tagd::Server {
   template <class Reply, class Handle, class... Ts>
   kj::Promise<Reply> ask_until(actors::clock::time_point deadline, const Handle& target,
                                Ts... request);
-  // The version number a request means: `version`, or the group's latest when 0.
-  result<uint32_t> resolve_version(const std::string& group, uint32_t version) const;
+  // The version number a request means (`version`, or the group's latest when 0) and the
+  // group's entity type.
+  struct group_at {
+    uint32_t version = 0;
+    std::string entity;
+  };
+  result<group_at> resolve_group(const std::string& group, uint32_t version) const;
   // Counts the request as served or failed when it settles.
   kj::Promise<void> counted(kj::Promise<void> work);
   // A catalog change on the blocking thread; replies with the new catalog version.
