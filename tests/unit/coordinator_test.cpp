@@ -38,7 +38,10 @@ struct node {
                                   std::chrono::milliseconds budget = std::chrono::seconds(10)) {
     caf::scoped_actor self{*system};
     result<estimate_reply> answer = status(error_code::internal, "no answer");
-    query_request r{"user", text, 0, clock::now() + budget};
+    query_request r;
+    r.entity = "user";
+    r.expression = text;
+    r.deadline = clock::now() + budget;
     self->request(coordinator, caf::infinite, estimate_atom::value, r)
         .receive([&](estimate_reply& reply) { answer = std::move(reply); },
                  [&](caf::error& e) { answer = from_caf_error(e); });
