@@ -1245,6 +1245,8 @@ int run(const rpc_bench_options& o) {
     run_users_parts(o, root, summary);
   if (o.validation)
     run_validation(o, root, summary);
+  std::printf("Peak RSS of this program (baseline, in-process import, probes): %s\n\n",
+              megabytes(process_peak_rss_bytes()).c_str());
   std::printf("## Summary\n\n```\n");
   for (const std::string& line : summary)
     std::printf("%s\n", line.c_str());
