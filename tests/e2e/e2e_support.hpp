@@ -88,4 +88,14 @@ std::string expect_error(const std::string& code, F&& call) {
   return "";
 }
 
+// Defines people_table() on the node at `address` and imports `people` into it as version
+// `label`, written first to the CSV file `csv_path`.
+inline void load_people(const std::string& address, const std::string& csv_path,
+                        const std::vector<person>& people, const std::string& label = "v1") {
+  client::connection tagd(address);
+  write_text(csv_path, people_csv(people));
+  tagd.define_table(people_table());
+  tagd.import_file(csv_path, "people", label);
+}
+
 } // namespace tagd::testing
