@@ -82,8 +82,12 @@ std::optional<node_options> parse_options(int argc, char** argv) {
     throw std::runtime_error("--deadline-ms must be positive");
   if (o.threads == 0)
     throw std::runtime_error("--threads must be at least 1");
-  if (o.listen.rfind(':') == std::string::npos)
-    throw std::runtime_error("--listen must be host:port, not '" + o.listen + "'");
+  auto colon = o.listen.rfind(':');
+  std::string port = colon == std::string::npos ? "" : o.listen.substr(colon + 1);
+  if (colon == 0 || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535)
+    throw std::runtime_error("--listen must be host:port with a port from 0 to 65535, not '" +
+                             o.listen + "'");
   return o;
 }
 
