@@ -4,17 +4,11 @@
 
 namespace tagd::node {
 
-namespace {
-std::string text(capnp::Text::Reader t) {
-  return std::string(t.cStr(), t.size());
-}
-} // namespace
-
 result<wire::Import::Client> import_session::begin(tagd_node& node, const std::string& table,
                                                    const std::string& label,
                                                    wire::ImportOptions::Reader wire_options) {
   import_options options;
-  std::string delimiter = text(wire_options.getDelimiter());
+  std::string delimiter = text_of(wire_options.getDelimiter());
   if (delimiter.size() > 1)
     return status(error_code::invalid_argument,
                   "the delimiter must be one character, not '" + delimiter + "'");

@@ -11,10 +11,6 @@ namespace tagd::node {
 
 namespace {
 
-std::string text(capnp::Text::Reader t) {
-  return std::string(t.cStr(), t.size());
-}
-
 template <class T>
 kj::Promise<T> failed(const tagd::status& s) {
   return kj::Promise<T>(to_exception(s));
@@ -88,7 +84,7 @@ kj::Promise<void> rpc_service::status(StatusContext context) {
 
 kj::Promise<void> rpc_service::defineEntity(DefineEntityContext context) {
   auto def = context.getParams().getDef();
-  std::string name = text(def.getName());
+  std::string name = text_of(def.getName());
   key_kind keys = def.getKeys() == wire::KeyKind::STRING ? key_kind::string : key_kind::u64;
   database* db = &node_.db();
   return catalog_change(context, [db, name, keys] { return db->define_entity(name, keys); });
@@ -104,8 +100,8 @@ kj::Promise<void> rpc_service::defineTable(DefineTableContext context) {
 
 kj::Promise<void> rpc_service::defineComposite(DefineCompositeContext context) {
   auto def = context.getParams().getDef();
-  std::string entity = text(def.getEntity()), name = text(def.getName()),
-              expression = text(def.getExpression());
+  std::string entity = text_of(def.getEntity()), name = text_of(def.getName()),
+              expression = text_of(def.getExpression());
   if (entity.empty())
     entity = "user";
   bool materialized = def.getMaterialized();
@@ -121,21 +117,21 @@ kj::Promise<void> rpc_service::catalog(CatalogContext context) {
 }
 
 kj::Promise<void> rpc_service::dropTable(DropTableContext context) {
-  std::string name = text(context.getParams().getName());
+  std::string name = text_of(context.getParams().getName());
   database* db = &node_.db();
   return catalog_change(context, [db, name] { return db->drop_table(name); });
 }
 
 kj::Promise<void> rpc_service::dropGroup(DropGroupContext context) {
-  std::string name = text(context.getParams().getName());
+  std::string name = text_of(context.getParams().getName());
   database* db = &node_.db();
   return catalog_change(context, [db, name] { return db->drop_group(name); });
 }
 
 kj::Promise<void> rpc_service::beginImport(BeginImportContext context) {
   auto params = context.getParams();
-  auto session = import_session::begin(node_, text(params.getTable()), text(params.getLabel()),
-                                       params.getOptions());
+  auto session = import_session::begin(node_, text_of(params.getTable()),
+                                       text_of(params.getLabel()), params.getOptions());
   if (!session)
     return counted(failed<void>(session.error()));
   context.getResults().setImport(kj::mv(*session));
@@ -146,14 +142,14 @@ kj::Promise<void> rpc_service::beginImport(BeginImportContext context) {
 kj::Promise<void> rpc_service::upsert(UpsertContext context) {
   auto params = context.getParams();
   actors::upsert_request r;
-  r.table = text(params.getTable());
+  r.table = text_of(params.getTable());
   r.deadline = deadline_after(node_.options().deadline_ms);
   for (auto row : params.getRows()) {
     realtime_row converted;
-    converted.key = text(row.getKey());
+    converted.key = text_of(row.getKey());
     for (auto field : row.getFields())
       converted.fields.push_back(
-          field.isNull() ? std::nullopt : std::optional<std::string>(text(field.getValue())));
+          field.isNull() ? std::nullopt : std::optional<std::string>(text_of(field.getValue())));
     r.rows.push_back(std::move(converted));
   }
   if (r.rows.size() > node_.options().limit.max_batch_keys)
@@ -168,10 +164,10 @@ kj::Promise<void> rpc_service::upsert(UpsertContext context) {
 kj::Promise<void> rpc_service::remove(RemoveContext context) {
   auto params = context.getParams();
   actors::remove_request r;
-  r.table = text(params.getTable());
+  r.table = text_of(params.getTable());
   r.deadline = deadline_after(node_.options().deadline_ms);
   for (auto key : params.getKeys())
-    r.keys.push_back(text(key));
+    r.keys.push_back(text_of(key));
   if (r.keys.size() > node_.options().limit.max_batch_keys)
     return counted(failed<void>(
         tagd::status(error_code::too_large,
@@ -202,7 +198,7 @@ kj::Promise<void> rpc_service::breakdown(BreakdownContext context) {
   auto query = query_of(params.getQuery(), node_.options());
   if (!query)
     return counted(failed<void>(query.error()));
-  actors::breakdown_request r{*query, text(params.getTag())};
+  actors::breakdown_request r{*query, text_of(params.getTag())};
   tagd_node* node = &node_;
   return counted(
       ask_until<actors::breakdown_reply>(query->deadline, node_.coordinator(),
@@ -224,7 +220,7 @@ kj::Promise<void> rpc_service::select(SelectContext context) {
   auto query = query_of(params.getQuery(), node_.options());
   if (!query)
     return counted(failed<void>(query.error()));
-  actors::select_request r{text(params.getGroup()), *query};
+  actors::select_request r{text_of(params.getGroup()), *query};
   tagd_node* node = &node_;
   return counted(ask_until<actors::select_reply>(query->deadline, node_.coordinator(),
                                                  actors::select_atom::value, r)
@@ -239,11 +235,11 @@ kj::Promise<void> rpc_service::select(SelectContext context) {
 kj::Promise<void> rpc_service::upload(UploadContext context) {
   auto params = context.getParams();
   actors::upload_request r;
-  r.group = text(params.getGroup());
-  r.entity = text(params.getEntity());
+  r.group = text_of(params.getGroup());
+  r.entity = text_of(params.getEntity());
   r.deadline = deadline_after(node_.options().deadline_ms);
   for (auto key : params.getKeys())
-    r.keys.push_back(text(key));
+    r.keys.push_back(text_of(key));
   tagd_node* node = &node_;
   return counted(
       ask_until<upload_report>(r.deadline, node_.coordinator(), actors::upload_atom::value, r)
@@ -270,7 +266,7 @@ result<rpc_service::group_at> rpc_service::resolve_group(const std::string& grou
 
 kj::Promise<void> rpc_service::export_(ExportContext context) {
   auto params = context.getParams();
-  actors::export_request r{text(params.getGroup()), params.getVersion(),
+  actors::export_request r{text_of(params.getGroup()), params.getVersion(),
                            deadline_after(node_.options().deadline_ms)};
   return counted(ask_until<actors::export_reply>(r.deadline, node_.coordinator(),
                                                  actors::export_atom::value, r)
@@ -283,8 +279,8 @@ kj::Promise<void> rpc_service::export_(ExportContext context) {
 kj::Promise<void> rpc_service::contains(ContainsContext context) {
   auto params = context.getParams();
   actors::contains_request r;
-  r.group = text(params.getGroup());
-  r.keys = {text(params.getKey())};
+  r.group = text_of(params.getGroup());
+  r.keys = {text_of(params.getKey())};
   r.deadline = deadline_after(node_.options().deadline_ms);
   auto resolved = resolve_group(r.group, params.getVersion());
   if (!resolved)
@@ -303,7 +299,7 @@ kj::Promise<void> rpc_service::contains(ContainsContext context) {
 
 kj::Promise<void> rpc_service::containsMany(ContainsManyContext context) {
   auto params = context.getParams();
-  std::string group = text(params.getGroup());
+  std::string group = text_of(params.getGroup());
   auto wire_keys = params.getKeys();
   if (wire_keys.size() > node_.options().limit.max_batch_keys)
     return counted(failed<void>(
@@ -316,7 +312,7 @@ kj::Promise<void> rpc_service::containsMany(ContainsManyContext context) {
   std::vector<std::string> keys;
   keys.reserve(wire_keys.size());
   for (auto key : wire_keys)
-    keys.push_back(text(key));
+    keys.push_back(text_of(key));
   auto by_vshard = node_.db().keys_by_vshard(resolved->entity, keys);
   if (!by_vshard)
     return counted(failed<void>(by_vshard.error()));
@@ -344,10 +340,10 @@ kj::Promise<void> rpc_service::containsMany(ContainsManyContext context) {
 kj::Promise<void> rpc_service::groupsOf(GroupsOfContext context) {
   auto params = context.getParams();
   actors::groups_of_request r;
-  r.entity = text(params.getEntity());
+  r.entity = text_of(params.getEntity());
   if (r.entity.empty())
     r.entity = "user";
-  r.key = text(params.getKey());
+  r.key = text_of(params.getKey());
   r.deadline = deadline_after(node_.options().deadline_ms);
   auto located = node_.db().locate_key(r.entity, r.key);
   if (!located)

@@ -4,10 +4,6 @@ namespace tagd::node {
 
 namespace {
 
-std::string text(capnp::Text::Reader t) {
-  return std::string(t.cStr(), t.size());
-}
-
 const std::string& or_user(const std::string& entity) {
   static const std::string user = "user";
   return entity.empty() ? user : entity;
@@ -53,9 +49,9 @@ wire::TagKind wire_kind(tag_kind k) {
 literal literal_of(wire::Literal::Reader l) {
   switch (l.which()) {
   case wire::Literal::STRING:
-    return literal::string_value(text(l.getString()));
+    return literal::string_value(text_of(l.getString()));
   case wire::Literal::NUMBER:
-    return literal::number_value(text(l.getNumber()));
+    return literal::number_value(text_of(l.getNumber()));
   case wire::Literal::BOOLEAN:
     return literal::boolean_value(l.getBoolean());
   }
@@ -89,21 +85,25 @@ compare_op op_of(wire::CompareOp op) {
 
 } // namespace
 
+std::string text_of(capnp::Text::Reader t) {
+  return std::string(t.cStr(), t.size());
+}
+
 result<table_spec> table_spec_of(wire::TableDef::Reader def) {
   table_spec spec;
-  spec.name = text(def.getName());
-  spec.entity = or_user(text(def.getEntity()));
+  spec.name = text_of(def.getName());
+  spec.entity = or_user(text_of(def.getEntity()));
   spec.mode =
       def.getMode() == wire::TableMode::REALTIME ? table_mode::realtime : table_mode::offline;
   spec.multi_row = def.getMultiRow();
   if (def.getKeyColumn().size() > 0)
-    spec.key_column = text(def.getKeyColumn());
+    spec.key_column = text_of(def.getKeyColumn());
   if (def.getRetention() > 0)
     spec.retention = def.getRetention();
   for (auto c : def.getColumns()) {
     column_spec column;
-    column.tag = text(c.getTag());
-    column.column = text(c.getColumn());
+    column.tag = text_of(c.getTag());
+    column.column = text_of(c.getColumn());
     column.kind = kind_of(c.getKind());
     if (column.kind == tag_kind::decimal) {
       column.precision = c.getPrecision() ? c.getPrecision() : 18;
@@ -145,7 +145,7 @@ result<expr> expr_of(wire::Expr::Reader e, size_t depth_left) {
   case wire::Expr::COMPARE: {
     auto c = e.getCompare();
     out.type = expr::kind::compare;
-    out.tag = text(c.getTag());
+    out.tag = text_of(c.getTag());
     out.op = op_of(c.getOp());
     out.values = {literal_of(c.getValue())};
     break;
@@ -153,7 +153,7 @@ result<expr> expr_of(wire::Expr::Reader e, size_t depth_left) {
   case wire::Expr::IN_LIST: {
     auto c = e.getInList();
     out.type = expr::kind::in_list;
-    out.tag = text(c.getTag());
+    out.tag = text_of(c.getTag());
     out.values = literals_of(c.getValues());
     out.negated = c.getNegated();
     if (out.values.empty())
@@ -163,21 +163,21 @@ result<expr> expr_of(wire::Expr::Reader e, size_t depth_left) {
   case wire::Expr::BETWEEN: {
     auto c = e.getBetween();
     out.type = expr::kind::between;
-    out.tag = text(c.getTag());
+    out.tag = text_of(c.getTag());
     out.values = {literal_of(c.getLow()), literal_of(c.getHigh())};
     break;
   }
   case wire::Expr::IS_NULL: {
     auto c = e.getIsNull();
     out.type = expr::kind::is_null;
-    out.tag = text(c.getTag());
+    out.tag = text_of(c.getTag());
     out.negated = c.getNegated();
     break;
   }
   case wire::Expr::HAS: {
     auto c = e.getHas();
     out.type = expr::kind::has;
-    out.tag = text(c.getTag());
+    out.tag = text_of(c.getTag());
     out.values = literals_of(c.getValues());
     out.all = c.getAll();
     if (out.values.empty())
@@ -187,21 +187,21 @@ result<expr> expr_of(wire::Expr::Reader e, size_t depth_left) {
   case wire::Expr::WITHIN: {
     auto c = e.getWithin();
     out.type = expr::kind::within;
-    out.tag = text(c.getTag());
+    out.tag = text_of(c.getTag());
     out.days = c.getDays();
     break;
   }
   case wire::Expr::IN_GROUP: {
     auto c = e.getInGroup();
     out.type = expr::kind::group_ref;
-    out.group = text(c.getGroup());
+    out.group = text_of(c.getGroup());
     if (c.getVersion() != 0)
       out.group_version = c.getVersion();
     break;
   }
   case wire::Expr::TAG:
     out.type = expr::kind::tag_truth;
-    out.tag = text(e.getTag());
+    out.tag = text_of(e.getTag());
     break;
   }
   return out;
@@ -213,21 +213,21 @@ actors::clock::time_point deadline_after(uint32_t milliseconds) {
 
 result<actors::query_request> query_of(wire::Query::Reader q, const node_options& options) {
   actors::query_request r;
-  r.entity = or_user(text(q.getEntity()));
+  r.entity = or_user(text_of(q.getEntity()));
   r.now = q.getNow();
   r.deadline = deadline_after(q.getDeadlineMs() ? q.getDeadlineMs() : options.deadline_ms);
   if (q.hasPin()) {
     for (auto table : q.getPin().getTables())
-      r.pinned_tables[text(table.getTable())] = table.getStorageId();
+      r.pinned_tables[text_of(table.getTable())] = table.getStorageId();
     for (auto group : q.getPin().getGroups())
-      r.pinned_groups[text(group.getGroup())] = group.getVersion();
+      r.pinned_groups[text_of(group.getGroup())] = group.getVersion();
   }
   auto expression = q.getExpression();
   if (expression.isStructured()) {
     TAGD_TRY_ASSIGN(e, expr_of(expression.getStructured(), options.limit.max_expression_depth));
     r.expression = to_string(e);
   } else {
-    r.expression = text(expression.getText());
+    r.expression = text_of(expression.getText());
   }
   if (r.expression.size() > options.limit.max_expression_bytes)
     return status(error_code::too_large, "the expression has " +

@@ -11,6 +11,7 @@
 
 namespace tagd::node {
 
+std::string text_of(capnp::Text::Reader t);
 result<table_spec> table_spec_of(wire::TableDef::Reader def);
 result<expr> expr_of(wire::Expr::Reader e, size_t depth_left);
 
