@@ -226,6 +226,33 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::pointer self, da
             export_atom::value, export_part_request{r.group, info.version, r.deadline});
         return promise;
       },
+      [=](contains_atom verb, const contains_many_request& r) -> caf::result<std::vector<bool>> {
+        if (status late = check_deadline(r.deadline); !late)
+          return to_caf_error(late);
+        auto keys = db->keys_by_vshard(r.entity, r.keys);
+        if (!keys)
+          return to_caf_error(keys.error());
+        contains_parts_request parts{
+            r.group, r.version,
+            std::make_shared<const std::map<uint32_t, keys_of_vshard>>(std::move(*keys)),
+            r.keys.size(), r.deadline};
+        auto promise = self->make_response_promise<std::vector<bool>>();
+        fan_out_same<std::vector<bool>>(
+            self, nodes, r.deadline,
+            deliver_folded<std::vector<bool>>(
+                promise,
+                [n = r.keys.size()](std::vector<std::vector<bool>> of_nodes) {
+                  // each node answered for its own keys only
+                  std::vector<bool> answers(n, false);
+                  for (const auto& found : of_nodes)
+                    for (size_t i = 0; i < n; ++i)
+                      if (found[i])
+                        answers[i] = true;
+                  return answers;
+                }),
+            verb, parts);
+        return promise;
+      },
       // Real-time writes group the rows by vshard inside the engine (one commit per vshard).
       [=](upsert_atom, const upsert_request& r) -> caf::result<uint64_t> {
         if (status late = check_deadline(r.deadline); !late)

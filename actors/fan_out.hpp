@@ -1,10 +1,11 @@
 #pragma once
 // Ask several actors and fold their answers (Seastar's map_reduce, Pilosa's executor): `done`
-// gets every reply in the order of the targets, or the first error. Every request carries what
-// is left of the deadline as its timeout, so an actor that never answers costs
-// DEADLINE_EXCEEDED, never a hang.
+// gets every reply in the order of the targets, or the first error. A request to another node
+// carries what is left of the deadline as its timeout, so a node that never answers costs
+// DEADLINE_EXCEEDED, never a hang (see hop_timeout).
 
 #include "actors/errors.hpp"
+#include "actors/hop_timeout.hpp"
 #include "actors/messages.hpp"
 
 #include <caf/expected.hpp>
@@ -17,11 +18,6 @@
 #include <vector>
 
 namespace tagd::actors {
-
-inline caf::timespan time_left(clock::time_point deadline) {
-  return std::max(caf::timespan{0},
-                  std::chrono::duration_cast<caf::timespan>(deadline - clock::now()));
-}
 
 template <class Reply>
 using gathered = std::function<void(caf::expected<std::vector<Reply>>)>;
@@ -45,7 +41,7 @@ void fan_out(Self* self, const std::vector<Target>& targets, clock::time_point d
   for (size_t i = 0; i < targets.size(); ++i)
     std::apply(
         [&](auto&&... message) {
-          self->request(targets[i], time_left(deadline), message...)
+          self->request(targets[i], hop_timeout(self, targets[i], deadline), message...)
               .then(
                   [state, i](Reply& reply) {
                     state->replies[i] = std::move(reply);

@@ -34,7 +34,8 @@ using node_manager_actor = caf::typed_actor<
     caf::replies_to<breakdown_atom, breakdown_part_request>::with<std::map<std::string, uint64_t>>,
     caf::replies_to<select_atom, select_part_request>::with<uint64_t>,
     caf::replies_to<upload_atom, upload_parts_request>::with<upload_parts_reply>,
-    caf::replies_to<export_atom, export_part_request>::with<export_parts_reply>>;
+    caf::replies_to<export_atom, export_part_request>::with<export_parts_reply>,
+    caf::replies_to<contains_atom, contains_parts_request>::with<std::vector<bool>>>;
 
 // Plans a client request against the catalog, fans it out to node managers, merges.
 using coordinator_actor =
@@ -43,6 +44,7 @@ using coordinator_actor =
                      caf::replies_to<select_atom, select_request>::with<select_reply>,
                      caf::replies_to<upload_atom, upload_request>::with<upload_report>,
                      caf::replies_to<export_atom, export_request>::with<export_reply>,
+                     caf::replies_to<contains_atom, contains_many_request>::with<std::vector<bool>>,
                      caf::replies_to<upsert_atom, upsert_request>::with<uint64_t>,
                      caf::replies_to<remove_atom, remove_request>::with<uint64_t>>;
 

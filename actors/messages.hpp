@@ -146,8 +146,27 @@ struct export_reply {
 // Membership of keys of one vshard (the shard actor owning it answers).
 struct contains_request {
   std::string group;
-  uint32_t version = 0; // a number: the RPC layer resolves "latest" before asking
+  uint32_t version = 0;                 // a number: the RPC layer resolves "latest" before asking
+  std::vector<std::string> stored_keys; // see database::locate_key
+  clock::time_point deadline;
+};
+
+// Membership of many keys, answered in the order given (coordinator).
+struct contains_many_request {
+  std::string group;
+  uint32_t version = 0; // a number, as above
+  std::string entity;   // the group's entity type
   std::vector<std::string> keys;
+  clock::time_point deadline;
+};
+
+// A node's share of a contains_many_request: its keys split by vshard (node manager). The reply
+// has one answer per key of the whole request, false at the positions of other nodes' keys.
+struct contains_parts_request {
+  std::string group;
+  uint32_t version = 0;
+  std::shared_ptr<const std::map<uint32_t, keys_of_vshard>> keys;
+  size_t request_keys = 0;
   clock::time_point deadline;
 };
 
@@ -192,6 +211,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::export_parts_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::upload_part)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::export_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::contains_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::contains_many_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::contains_parts_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::groups_of_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::upsert_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::remove_request)

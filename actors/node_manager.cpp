@@ -77,6 +77,32 @@ node_manager_actor::behavior_type node_manager(node_manager_actor::pointer self,
             });
         return promise;
       },
+      [=](contains_atom verb, const contains_parts_request& r) -> caf::result<std::vector<bool>> {
+        // Only the shards holding some of the keys are asked.
+        std::vector<shard_actor> holders;
+        std::vector<const keys_of_vshard*> parts;
+        for (const auto& [vshard, part] : *r.keys) {
+          holders.push_back(shards.at(vshard));
+          parts.push_back(&part);
+        }
+        auto promise = self->make_response_promise<std::vector<bool>>();
+        fan_out<std::vector<bool>>(
+            self, holders, r.deadline,
+            deliver_folded<std::vector<bool>>(
+                promise,
+                [keys = r.keys, parts, n = r.request_keys](std::vector<std::vector<bool>> found) {
+                  std::vector<bool> answers(n, false);
+                  for (size_t i = 0; i < found.size(); ++i)
+                    for (size_t j = 0; j < found[i].size(); ++j)
+                      answers[parts[i]->positions[j]] = found[i][j];
+                  return answers;
+                }),
+            [&](size_t i) {
+              return std::make_tuple(
+                  verb, contains_request{r.group, r.version, parts[i]->stored, r.deadline});
+            });
+        return promise;
+      },
       [=](export_atom verb, const export_part_request& r) -> caf::result<export_parts_reply> {
         auto promise = self->make_response_promise<export_parts_reply>();
         fan_out_same<export_part>(self, shards, r.deadline,

@@ -60,7 +60,7 @@ shard_actor::behavior_type shard(shard_actor::pointer self, database* db, uint32
       [=](contains_atom, const contains_request& r) -> caf::result<std::vector<bool>> {
         if (auto late = too_late(r.deadline, vshard))
           return *late;
-        return reply(db->contains_vshard(r.group, r.version, vshard, r.keys));
+        return reply(db->contains_vshard(r.group, r.version, vshard, r.stored_keys));
       },
       [=](groups_atom, const groups_of_request& r) -> caf::result<std::vector<std::string>> {
         if (auto late = too_late(r.deadline, vshard))

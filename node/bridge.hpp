@@ -1,11 +1,12 @@
 #pragma once
 // Where the RPC thread (a KJ event loop) meets the actors. ask() hands a request to the
-// node's bridge actor and returns a kj::Promise; the bridge sends the request with its timeout
-// and fulfills the promise from whatever CAF worker runs the reply handler. The KJ thread never
-// blocks, and an error reply becomes a kj::Exception whose description starts with the tagd
-// error code (docs/protocol.md).
+// node's bridge actor and returns a kj::Promise; the bridge sends the request (timeout: see
+// actors::hop_timeout) and fulfills the promise from whatever CAF worker runs the reply handler.
+// The KJ thread never blocks, and an error reply becomes a kj::Exception whose description starts
+// with the tagd error code (docs/protocol.md).
 
 #include "actors/errors.hpp"
+#include "actors/hop_timeout.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -42,15 +43,16 @@ template <class Reply, class Handle, class... Ts>
 class typed_bridge_call final : public bridge_call {
  public:
   using fulfiller_ptr = std::shared_ptr<kj::Own<kj::CrossThreadPromiseFulfiller<Reply>>>;
-  typed_bridge_call(Handle target, caf::timespan timeout, fulfiller_ptr fulfiller, Ts... request)
-      : target_(std::move(target)), timeout_(timeout), fulfiller_(std::move(fulfiller)),
+  typed_bridge_call(Handle target, actors::clock::time_point deadline, fulfiller_ptr fulfiller,
+                    Ts... request)
+      : target_(std::move(target)), deadline_(deadline), fulfiller_(std::move(fulfiller)),
         request_(std::move(request)...) {}
 
   void start(caf::event_based_actor* self) override {
     fulfiller_ptr fulfiller = fulfiller_;
     std::apply(
         [&](auto&... request) {
-          self->request(target_, timeout_, request...)
+          self->request(target_, actors::hop_timeout(self, target_, deadline_), request...)
               .then([fulfiller](Reply& reply) { (*fulfiller)->fulfill(std::move(reply)); },
                     [fulfiller](caf::error& e) {
                       (*fulfiller)->reject(to_exception(actors::from_caf_error(e)));
@@ -61,19 +63,19 @@ class typed_bridge_call final : public bridge_call {
 
  private:
   Handle target_;
-  caf::timespan timeout_;
+  actors::clock::time_point deadline_;
   fulfiller_ptr fulfiller_;
   std::tuple<Ts...> request_;
 };
 
 template <class Reply, class Handle, class... Ts>
-kj::Promise<Reply> ask(const caf::actor& bridge, const Handle& target, caf::timespan timeout,
-                       Ts... request) {
+kj::Promise<Reply> ask(const caf::actor& bridge, const Handle& target,
+                       actors::clock::time_point deadline, Ts... request) {
   auto paf = kj::newPromiseAndCrossThreadFulfiller<Reply>();
   auto fulfiller =
       std::make_shared<kj::Own<kj::CrossThreadPromiseFulfiller<Reply>>>(kj::mv(paf.fulfiller));
   bridge_call_ptr call = std::make_shared<typed_bridge_call<Reply, Handle, Ts...>>(
-      target, timeout, std::move(fulfiller), std::move(request)...);
+      target, deadline, std::move(fulfiller), std::move(request)...);
   caf::anon_send(bridge, std::move(call));
   return std::move(paf.promise);
 }

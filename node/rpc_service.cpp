@@ -22,8 +22,8 @@ template <class Reply, class Handle, class... Ts>
 kj::Promise<Reply> rpc_service::ask_until(actors::clock::time_point deadline, const Handle& target,
                                           Ts... request) {
   caf::timespan left = actors::time_left(deadline);
-  // The actors enforce the deadline too, but their timeout can only fire on a free worker;
-  // this timer answers the client on time even when every worker is busy.
+  // The actors check the deadline before they start work; this timer answers the client on
+  // time whatever they do (within a node they ask each other without timeouts: hop_timeout).
   auto expired =
       timer_
           .afterDelay(std::chrono::duration_cast<std::chrono::nanoseconds>(left).count() *
@@ -32,7 +32,7 @@ kj::Promise<Reply> rpc_service::ask_until(actors::clock::time_point deadline, co
             return to_exception(
                 tagd::status(error_code::deadline_exceeded, "the request's deadline passed"));
           });
-  return ask<Reply>(node_.bridge(), target, left, std::move(request)...)
+  return ask<Reply>(node_.bridge(), target, deadline, std::move(request)...)
       .exclusiveJoin(kj::mv(expired));
 }
 
@@ -280,15 +280,15 @@ kj::Promise<void> rpc_service::contains(ContainsContext context) {
   auto params = context.getParams();
   actors::contains_request r;
   r.group = text_of(params.getGroup());
-  r.keys = {text_of(params.getKey())};
   r.deadline = deadline_after(node_.options().deadline_ms);
   auto resolved = resolve_group(r.group, params.getVersion());
   if (!resolved)
     return counted(failed<void>(resolved.error()));
   r.version = resolved->version;
-  auto located = node_.db().locate_key(resolved->entity, r.keys[0]);
+  auto located = node_.db().locate_key(resolved->entity, text_of(params.getKey()));
   if (!located)
     return counted(failed<void>(located.error()));
+  r.stored_keys = {std::move(located->second)};
   // Straight to the shard actor that owns the key's vshard.
   return counted(ask_until<std::vector<bool>>(r.deadline, node_.shard(located->first),
                                               actors::contains_atom::value, r)
@@ -299,42 +299,31 @@ kj::Promise<void> rpc_service::contains(ContainsContext context) {
 
 kj::Promise<void> rpc_service::containsMany(ContainsManyContext context) {
   auto params = context.getParams();
-  std::string group = text_of(params.getGroup());
   auto wire_keys = params.getKeys();
   if (wire_keys.size() > node_.options().limit.max_batch_keys)
     return counted(failed<void>(
         tagd::status(error_code::too_large,
                      "containsMany takes at most " +
                          std::to_string(node_.options().limit.max_batch_keys) + " keys per call")));
-  auto resolved = resolve_group(group, params.getVersion());
+  actors::contains_many_request r;
+  r.group = text_of(params.getGroup());
+  r.deadline = deadline_after(node_.options().deadline_ms);
+  auto resolved = resolve_group(r.group, params.getVersion());
   if (!resolved)
     return counted(failed<void>(resolved.error()));
-  std::vector<std::string> keys;
-  keys.reserve(wire_keys.size());
+  r.version = resolved->version;
+  r.entity = resolved->entity;
+  r.keys.reserve(wire_keys.size());
   for (auto key : wire_keys)
-    keys.push_back(text_of(key));
-  auto by_vshard = node_.db().keys_by_vshard(resolved->entity, keys);
-  if (!by_vshard)
-    return counted(failed<void>(by_vshard.error()));
-  // One request per vshard holding some of the keys, answered by that vshard's shard actor.
-  auto deadline = deadline_after(node_.options().deadline_ms);
-  auto answers = std::make_shared<std::vector<bool>>(keys.size(), false);
-  kj::Vector<kj::Promise<void>> parts;
-  for (auto& [vshard, list] : *by_vshard) {
-    actors::contains_request r{group, resolved->version, std::move(list.keys), deadline};
-    auto positions = std::make_shared<std::vector<size_t>>(std::move(list.positions));
-    parts.add(
-        ask_until<std::vector<bool>>(deadline, node_.shard(vshard), actors::contains_atom::value, r)
-            .then([answers, positions](std::vector<bool> members) {
-              for (size_t j = 0; j < members.size(); ++j)
-                (*answers)[(*positions)[j]] = members[j];
-            }));
-  }
-  return counted(kj::joinPromises(parts.releaseAsArray()).then([context, answers]() mutable {
-    auto out = context.getResults().initMembers(static_cast<unsigned>(answers->size()));
-    for (unsigned i = 0; i < answers->size(); ++i)
-      out.set(i, (*answers)[i]);
-  }));
+    r.keys.push_back(text_of(key));
+  return counted(ask_until<std::vector<bool>>(r.deadline, node_.coordinator(),
+                                              actors::contains_atom::value, std::move(r))
+                     .then([context](std::vector<bool> answers) mutable {
+                       auto out =
+                           context.getResults().initMembers(static_cast<unsigned>(answers.size()));
+                       for (unsigned i = 0; i < answers.size(); ++i)
+                         out.set(i, answers[i]);
+                     }));
 }
 
 kj::Promise<void> rpc_service::groupsOf(GroupsOfContext context) {

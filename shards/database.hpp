@@ -144,8 +144,9 @@ struct export_part {
 
 // Some of a list of text keys: those of one vshard, and where each one is in the list.
 struct keys_of_vshard {
-  std::vector<std::string> keys;
-  std::vector<size_t> positions;
+  std::vector<std::string> keys;   // as given
+  std::vector<std::string> stored; // the same keys in stored form (see locate_key)
+  std::vector<size_t> positions;   // of each key in the list it was split from
 };
 
 // One vshard's part of an upload: how many of its keys are known (and now members), and the
@@ -282,9 +283,11 @@ class database {
   // The members of a group version (a number, not "latest": see catalog_state::find_group_version)
   // on one vshard, as export_group writes them into that vshard's file.
   result<export_part> export_vshard(const std::string& group, uint32_t version, uint32_t vshard);
-  // Membership of text keys that all belong to `vshard` (invalid_argument otherwise).
+  // Membership of keys in stored form (from locate_key or keys_by_vshard) that all belong to
+  // `vshard` (invalid_argument otherwise).
   result<std::vector<bool>> contains_vshard(const std::string& group, uint32_t version,
-                                            uint32_t vshard, const std::vector<std::string>& keys);
+                                            uint32_t vshard,
+                                            const std::vector<std::string>& stored_keys);
   // Storage ids the catalog names: table versions, stored universes, materialized composites.
   std::set<uint32_t> live_storage_ids() const;
   result<vshard_store*> vshard(const std::string& entity, uint32_t index);

@@ -1,6 +1,7 @@
 // Groups: selection into immutable versions, uploads, export and membership.
 #include "shards/clock.hpp"
 #include "shards/database.hpp"
+#include "shards/partition.hpp"
 #include "shards/row_converter.hpp"
 
 #include <zlib.h>
@@ -204,6 +205,7 @@ database::keys_by_vshard(const std::string& entity, const std::vector<std::strin
     TAGD_TRY_ASSIGN(located, locate_key(entity, keys[i]));
     keys_of_vshard& part = by_vshard[located.first];
     part.keys.push_back(keys[i]);
+    part.stored.push_back(std::move(located.second));
     part.positions.push_back(i);
   }
   return by_vshard;
@@ -322,17 +324,26 @@ result<export_report> database::export_group(const std::string& group_name,
 
 result<std::vector<bool>> database::contains_vshard(const std::string& group_name, uint32_t version,
                                                     uint32_t v,
-                                                    const std::vector<std::string>& keys) {
+                                                    const std::vector<std::string>& stored_keys) {
   auto state = catalog_->current();
   TAGD_TRY_ASSIGN(found, state->find_group_version(group_name, version));
   const group_def* group = found.first;
-  TAGD_TRY_ASSIGN(stored, stored_keys_of(group->entity, v, keys));
+  bool u64_keys = state->entities.at(group->entity).keys == key_kind::u64;
+  for (const std::string& stored : stored_keys) {
+    uint32_t owner = u64_keys ? vshard_of(decode_u64_key(stored), vshards_)
+                              : vshard_of(std::string_view(stored), vshards_);
+    if (owner != v) // a caller's bug; answering "no" would be a silent wrong answer
+      return status(error_code::invalid_argument,
+                    "key '" + (u64_keys ? std::to_string(decode_u64_key(stored)) : stored) +
+                        "' belongs to vshard " + std::to_string(owner) + ", not " +
+                        std::to_string(v));
+  }
   TAGD_TRY_ASSIGN(store, vshard(group->entity, v));
   TAGD_TRY_ASSIGN(reader, store->read());
   TAGD_TRY_ASSIGN(members, reader.group(group->id, version));
-  std::vector<bool> answers(keys.size(), false);
-  for (size_t i = 0; i < stored.size(); ++i) {
-    TAGD_TRY_ASSIGN(ordinal, reader.ordinal_of(stored[i]));
+  std::vector<bool> answers(stored_keys.size(), false);
+  for (size_t i = 0; i < stored_keys.size(); ++i) {
+    TAGD_TRY_ASSIGN(ordinal, reader.ordinal_of(stored_keys[i]));
     answers[i] = ordinal && roaring_bitmap_contains(members, *ordinal);
   }
   return answers;
@@ -346,7 +357,7 @@ result<std::vector<bool>> database::contains_many(const std::string& group_name,
   TAGD_TRY_ASSIGN(by_vshard, keys_by_vshard(found.first->entity, keys));
   std::vector<bool> answers(keys.size(), false);
   for (const auto& [v, part] : by_vshard) {
-    TAGD_TRY_ASSIGN(found_here, contains_vshard(group_name, found.second->version, v, part.keys));
+    TAGD_TRY_ASSIGN(found_here, contains_vshard(group_name, found.second->version, v, part.stored));
     for (size_t i = 0; i < part.positions.size(); ++i)
       answers[part.positions[i]] = found_here[i];
   }

@@ -33,19 +33,30 @@ struct node {
     coordinator = system->spawn(actors::coordinator, &db, std::vector<node_manager_actor>{manager});
   }
 
-  // The reply, or the error as a status.
+  // The coordinator's reply, or the error as a status.
+  template <class Reply, class... Ts>
+  result<Reply> ask(const Ts&... message) {
+    caf::scoped_actor self{*system};
+    result<Reply> answer = status(error_code::internal, "no answer");
+    self->request(coordinator, caf::infinite, message...)
+        .receive([&](Reply& reply) { answer = std::move(reply); },
+                 [&](caf::error& e) { answer = from_caf_error(e); });
+    return answer;
+  }
+
   result<estimate_reply> estimate(const std::string& text,
                                   std::chrono::milliseconds budget = std::chrono::seconds(10)) {
-    caf::scoped_actor self{*system};
-    result<estimate_reply> answer = status(error_code::internal, "no answer");
     query_request r;
     r.entity = "user";
     r.expression = text;
     r.deadline = clock::now() + budget;
-    self->request(coordinator, caf::infinite, estimate_atom::value, r)
-        .receive([&](estimate_reply& reply) { answer = std::move(reply); },
-                 [&](caf::error& e) { answer = from_caf_error(e); });
-    return answer;
+    return ask<estimate_reply>(estimate_atom::value, r);
+  }
+
+  result<std::vector<bool>> contains_many(const std::string& group, uint32_t version,
+                                          const std::vector<std::string>& keys) {
+    contains_many_request r{group, version, "user", keys, clock::now() + std::chrono::seconds(10)};
+    return ask<std::vector<bool>>(contains_atom::value, r);
   }
 };
 
@@ -93,4 +104,47 @@ TEST_CASE("the coordinator counts through node manager and shard actors", "[acto
   auto late = n.estimate("age >= 18 AND city = 'c2'", std::chrono::milliseconds(-1));
   REQUIRE_FALSE(late);
   CHECK(late.error().code() == error_code::deadline_exceeded);
+}
+
+TEST_CASE("the coordinator answers contains_many through node manager and shard actors",
+          "[actors]") {
+  temp_dir dir;
+  auto db = tagd::testing::open_database(dir, 8);
+  table_spec spec;
+  spec.name = "people";
+  spec.key_column = "id";
+  spec.columns = {{"age", "", tag_kind::int_}};
+  REQUIRE_STATUS_OK(db->define_table(spec));
+  std::string csv = "id,age\n";
+  for (uint64_t k = 1; k <= 3000; ++k)
+    csv += std::to_string(k * 7) + "," + std::to_string(k % 90) + "\n";
+  write_file(dir / "people.csv", csv);
+  REQUIRE_OK(db->import_files("people", "v1", {dir / "people.csv"}, {}));
+  REQUIRE_STATUS_OK(db->define_group("adults", "user"));
+  auto selected = db->select("adults", "age >= 18", {});
+  REQUIRE_OK(selected);
+
+  // Members, non-members and keys never loaded, interleaved so that every vshard gets some
+  // and the answers must come back in the order asked.
+  std::vector<std::string> keys;
+  std::vector<bool> want;
+  for (uint64_t id = 1; id <= 3000 * 7 + 50; id += 5) {
+    keys.push_back(std::to_string(id));
+    want.push_back(id % 7 == 0 && id / 7 <= 3000 && (id / 7) % 90 >= 18);
+  }
+  node n(*db);
+  auto answers = n.contains_many("adults", selected->version, keys);
+  REQUIRE_OK(answers);
+  CHECK(*answers == want);
+  CHECK(std::count(want.begin(), want.end(), true) > 100);
+
+  auto empty = n.contains_many("adults", selected->version, {});
+  REQUIRE_OK(empty);
+  CHECK(empty->empty());
+  auto bad_key = n.contains_many("adults", selected->version, {"14", "fourteen"});
+  REQUIRE_FALSE(bad_key);
+  CHECK(bad_key.error().code() == error_code::invalid_argument);
+  auto no_version = n.contains_many("adults", selected->version + 1, {"14"});
+  REQUIRE_FALSE(no_version);
+  CHECK(no_version.error().code() == error_code::not_found);
 }

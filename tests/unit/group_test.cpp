@@ -336,12 +336,19 @@ TEST_CASE("a selection written one vshard at a time is the selection", "[group][
         want.push_back(false);
         break;
       }
-    auto answers = db->contains_vshard("young", 1, v, keys);
+    std::vector<std::string> stored;
+    for (const std::string& key : keys) {
+      auto located = db->locate_key("user", key);
+      REQUIRE_OK(located);
+      REQUIRE(located->first == v);
+      stored.push_back(located->second);
+    }
+    auto answers = db->contains_vshard("young", 1, v, stored);
     REQUIRE_OK(answers);
     CHECK(*answers == want);
   }
   uint64_t elsewhere = expected[1].front();
-  check_error(db->contains_vshard("young", 1, 0, {std::to_string(elsewhere)}).error(),
+  check_error(db->contains_vshard("young", 1, 0, {encode_key(elsewhere)}).error(),
               error_code::invalid_argument,
               "key '" + std::to_string(elsewhere) + "' belongs to vshard 1, not 0");
   check_error(db->export_vshard("young", 2, 0).error(), error_code::not_found,
@@ -377,6 +384,9 @@ TEST_CASE("an upload written one vshard at a time reports members and unknown ke
   for (uint32_t v = 0, position = 0; v < n; ++v) {
     const keys_of_vshard& part = split->at(v);
     CHECK(part.keys == keys[v]);
+    REQUIRE(part.stored.size() == part.keys.size());
+    for (size_t i = 0; i < part.keys.size(); ++i)
+      CHECK(part.stored[i] == encode_key(std::stoull(part.keys[i])));
     for (size_t p : part.positions)
       CHECK(p == position++);
   }
