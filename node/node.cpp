@@ -22,6 +22,11 @@ result<std::unique_ptr<tagd_node>> tagd_node::start(const node_options& options)
                       std::to_string(options.vshards) + " (the count is fixed at creation)");
   node->db_ = std::move(db);
 
+  // Work sharing by default: with work stealing, jobs an actor creates stay in its worker's
+  // queue while an idle worker sleeps (up to 10 ms between steal attempts), so a fan-out to the
+  // shard actors often ran on one core (docs/performance.md, "Over RPC").
+  node->config_.set("scheduler.policy",
+                    options.scheduler == "stealing" ? caf::atom("stealing") : caf::atom("sharing"));
   // Few workers that never sleep in long polls: a message from the RPC thread then reaches a
   // worker at once (MEASURED.md: CAF's defaults add ≈100 µs per request).
   node->config_.set("scheduler.max-threads", static_cast<size_t>(options.threads));

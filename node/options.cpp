@@ -32,6 +32,10 @@ std::optional<node_options> parse_options(int argc, char** argv) {
       ("deadline-ms", po::value(&o.deadline_ms)->default_value(o.deadline_ms),
        "default request deadline in milliseconds")                                            //
       ("threads", po::value(&o.threads)->default_value(o.threads), "actor scheduler threads") //
+      ("scheduler", po::value(&o.scheduler)->default_value(o.scheduler),
+       "actor scheduler policy: sharing (one queue; an idle worker wakes for every new job, so "
+       "a fan-out runs on every worker) or stealing (a queue per worker; lower latency for a "
+       "single key, but an idle worker may sleep through a fan-out)") //
       ("log-level", po::value(&o.log_level)->default_value(o.log_level),
        "trace, debug, info, warn, error or off")                                           //
       ("port-file", po::value(&o.port_file), "write the bound RPC port to this file")      //
@@ -80,6 +84,8 @@ std::optional<node_options> parse_options(int argc, char** argv) {
     throw std::runtime_error("--vshards must be a power of two, not " + std::to_string(o.vshards));
   if (o.deadline_ms == 0)
     throw std::runtime_error("--deadline-ms must be positive");
+  if (o.scheduler != "sharing" && o.scheduler != "stealing")
+    throw std::runtime_error("--scheduler must be sharing or stealing, not '" + o.scheduler + "'");
   if (o.threads == 0)
     throw std::runtime_error("--threads must be at least 1");
   auto colon = o.listen.rfind(':');

@@ -24,6 +24,7 @@ struct node_options {
   uint64_t expected_keys = 1000000;      // keys of the largest entity type, to size vshards
   uint32_t deadline_ms = 30000;          // default deadline of a request
   uint32_t threads = 2;                  // CAF scheduler workers (both cores of this machine)
+  std::string scheduler = "sharing";     // CAF's scheduler policy: "sharing" or "stealing"
   std::string log_level = "info";
   std::string port_file;              // if set, the bound port is written there once listening
   bool no_sync = false;               // LMDB without fsync: fast, not durable (tests, benchmarks)

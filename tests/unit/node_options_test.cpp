@@ -29,3 +29,13 @@ TEST_CASE("tagd refuses a listen address without a numeric port", "[node]") {
   CHECK(good->vshards == 16);
   CHECK_THROWS_AS(parse({"--vshards", "12"}), std::runtime_error);
 }
+
+TEST_CASE("tagd takes a scheduler policy by name and refuses others", "[node]") {
+  auto defaults = parse({});
+  REQUIRE(defaults);
+  CHECK(defaults->scheduler == "sharing");
+  auto stealing = parse({"--scheduler", "stealing"});
+  REQUIRE(stealing);
+  CHECK(stealing->scheduler == "stealing");
+  CHECK_THROWS_AS(parse({"--scheduler", "fifo"}), std::runtime_error);
+}
