@@ -14,6 +14,7 @@ result<std::unique_ptr<tagd_node>> tagd_node::start(const node_options& options)
       options.vshards ? options.vshards : vshard_count_for_keys(options.expected_keys);
   db_options.no_sync = options.no_sync;
   db_options.threads = 1;
+  db_options.key_index = !options.no_key_index;
   TAGD_TRY_ASSIGN(db, database::open(options.data_dir, db_options));
   if (options.vshards != 0 && db->vshard_count() != options.vshards)
     return status(error_code::invalid_argument,

@@ -28,6 +28,7 @@ struct node_options {
   std::string log_level = "info";
   std::string port_file;              // if set, the bound port is written there once listening
   bool no_sync = false;               // LMDB without fsync: fast, not durable (tests, benchmarks)
+  bool no_key_index = false;          // look keys up in LMDB only (database_options::key_index)
   uint32_t inject_shard_delay_ms = 0; // test seam: shard actors wait this long per count
   limits limit;
 };

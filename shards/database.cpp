@@ -130,7 +130,7 @@ status database::open_entity_stores(const entity_def& entity) {
     char name[32];
     std::snprintf(name, sizeof name, "/vshard-%04zu", v);
     TAGD_TRY_ASSIGN(store, vshard_store::open(directory_ + "/entities/" + entity.name + name,
-                                              entity.keys, lmdb));
+                                              entity.keys, lmdb, options_.key_index));
     stores[v] = std::move(store);
     return status::ok();
   }));

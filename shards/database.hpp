@@ -31,6 +31,9 @@ struct database_options {
   // Worker threads besides the calling thread, which always takes part: 1 uses both cores of a
   // two-core machine; 0 runs every import and query on the calling thread alone.
   unsigned threads = 1;
+  // Keep every vshard's u64 keys → ordinals in memory (shards/key_index.hpp) from the first
+  // membership check or upload on: about 18 bytes per key, for checks at memory speed.
+  bool key_index = true;
 };
 
 struct column_spec {
@@ -294,6 +297,7 @@ class database {
   // The vshard and stored form of a key written as text (u64 keys in decimal).
   result<std::pair<uint32_t, std::string>> locate_key(const std::string& entity,
                                                       std::string_view key) const;
+  result<key_kind> key_kind_of(const std::string& entity) const;
   // Text keys split by vshard (only vshards with keys), for upload_vshard and contains_vshard;
   // fails (invalid_argument) on the first key that is not one of the entity type.
   result<std::map<uint32_t, keys_of_vshard>>
@@ -310,6 +314,8 @@ class database {
   status drop_unreferenced_storage();
   status drop_storage_everywhere(const std::string& entity, const std::vector<uint32_t>& ids);
   status store_group_part(const pending_group_version& pending, uint32_t vshard, bitmap& members);
+  // A key's vshard and stored form, for an entity type whose keys are `keys`.
+  result<std::pair<uint32_t, std::string>> locate(key_kind keys, std::string_view key) const;
   // The text keys of one vshard in stored form; invalid_argument for a key of another vshard.
   result<std::vector<std::string>> stored_keys_of(const std::string& entity, uint32_t vshard,
                                                   const std::vector<std::string>& keys) const;

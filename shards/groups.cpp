@@ -81,10 +81,10 @@ result<upload_part> database::upload_vshard(const pending_group_version& pending
   bitmap members;
   {
     TAGD_TRY_ASSIGN(reader, store->read());
+    TAGD_TRY_ASSIGN(ordinals, reader.ordinals_of(stored));
     for (size_t i = 0; i < keys.size(); ++i) {
-      TAGD_TRY_ASSIGN(ordinal, reader.ordinal_of(stored[i]));
-      if (ordinal)
-        members.add(*ordinal);
+      if (ordinals[i] != kUnknownOrdinal)
+        members.add(ordinals[i]);
       else
         part.unknown.push_back(keys[i]);
     }
@@ -169,17 +169,27 @@ result<group_version_info> database::select(const std::string& group_name,
   return select(group_name, bound, to_string(parsed));
 }
 
-result<std::pair<uint32_t, std::string>> database::locate_key(const std::string& entity,
-                                                              std::string_view key) const {
+result<key_kind> database::key_kind_of(const std::string& entity) const {
   auto state = catalog_->current();
   auto it = state->entities.find(entity);
   if (it == state->entities.end())
     return status(error_code::not_found, "no entity type '" + entity + "'");
+  return it->second.keys;
+}
+
+result<std::pair<uint32_t, std::string>> database::locate(key_kind keys,
+                                                          std::string_view key) const {
   std::pair<uint32_t, std::string> located;
-  std::string bad = parse_key(it->second.keys, key, vshards_, located.first, located.second);
+  std::string bad = parse_key(keys, key, vshards_, located.first, located.second);
   if (!bad.empty())
     return status(error_code::invalid_argument, bad);
   return located;
+}
+
+result<std::pair<uint32_t, std::string>> database::locate_key(const std::string& entity,
+                                                              std::string_view key) const {
+  TAGD_TRY_ASSIGN(keys, key_kind_of(entity));
+  return locate(keys, key);
 }
 
 result<std::vector<std::string>>
@@ -200,9 +210,10 @@ database::stored_keys_of(const std::string& entity, uint32_t v,
 
 result<std::map<uint32_t, keys_of_vshard>>
 database::keys_by_vshard(const std::string& entity, const std::vector<std::string>& keys) const {
+  TAGD_TRY_ASSIGN(kind, key_kind_of(entity));
   std::map<uint32_t, keys_of_vshard> by_vshard;
   for (size_t i = 0; i < keys.size(); ++i) {
-    TAGD_TRY_ASSIGN(located, locate_key(entity, keys[i]));
+    TAGD_TRY_ASSIGN(located, locate(kind, keys[i]));
     keys_of_vshard& part = by_vshard[located.first];
     part.keys.push_back(keys[i]);
     part.stored.push_back(std::move(located.second));
@@ -341,11 +352,10 @@ result<std::vector<bool>> database::contains_vshard(const std::string& group_nam
   TAGD_TRY_ASSIGN(store, vshard(group->entity, v));
   TAGD_TRY_ASSIGN(reader, store->read());
   TAGD_TRY_ASSIGN(members, reader.group(group->id, version));
+  TAGD_TRY_ASSIGN(ordinals, reader.ordinals_of(stored_keys));
   std::vector<bool> answers(stored_keys.size(), false);
-  for (size_t i = 0; i < stored_keys.size(); ++i) {
-    TAGD_TRY_ASSIGN(ordinal, reader.ordinal_of(stored_keys[i]));
-    answers[i] = ordinal && roaring_bitmap_contains(members, *ordinal);
-  }
+  for (size_t i = 0; i < stored_keys.size(); ++i)
+    answers[i] = ordinals[i] != kUnknownOrdinal && roaring_bitmap_contains(members, ordinals[i]);
   return answers;
 }
 

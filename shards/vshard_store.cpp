@@ -36,11 +36,13 @@ uint64_t decode_u64_key(std::string_view stored) {
   return key;
 }
 
-result<std::unique_ptr<vshard_store>>
-vshard_store::open(const std::string& directory, key_kind keys, const lmdb_options& options) {
+result<std::unique_ptr<vshard_store>> vshard_store::open(const std::string& directory,
+                                                         key_kind keys, const lmdb_options& options,
+                                                         bool index_keys) {
   std::unique_ptr<vshard_store> store(new vshard_store());
   store->directory_ = directory;
   store->keys_ = keys;
+  store->index_keys_ = index_keys && keys == key_kind::u64;
   TAGD_TRY_ASSIGN(env, lmdb_env::open(directory, options, true));
   store->env_ = std::move(env);
   TAGD_TRY_ASSIGN(txn, lmdb_txn::begin(store->env_, false));
@@ -227,6 +229,89 @@ result<std::optional<uint32_t>> vshard_snapshot::ordinal_of(std::string_view sto
   uint32_t ordinal = 0;
   std::memcpy(&ordinal, stored->data(), sizeof ordinal);
   return std::optional<uint32_t>(ordinal);
+}
+
+result<uint32_t> vshard_snapshot::key_count() {
+  std::lock_guard lock(mutex_);
+  if (!key_count_) {
+    TAGD_TRY_ASSIGN(cursor, open_cursor(txn_, store_->ordinals_dbi_));
+    MDB_val k, v;
+    int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_LAST);
+    if (rc == MDB_NOTFOUND) {
+      key_count_ = 0;
+    } else {
+      TAGD_TRY(lmdb_status(rc, "reading the last ordinal"));
+      uint32_t last = 0;
+      std::memcpy(&last, k.mv_data, sizeof last);
+      key_count_ = last + 1;
+    }
+  }
+  return *key_count_;
+}
+
+result<std::vector<uint32_t>>
+vshard_snapshot::ordinals_of(const std::vector<std::string>& stored_keys) {
+  std::vector<uint32_t> ordinals(stored_keys.size(), kUnknownOrdinal);
+  if (!store_->index_keys_) {
+    std::lock_guard lock(mutex_);
+    for (size_t i = 0; i < stored_keys.size(); ++i) {
+      TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->keys_dbi_, stored_keys[i]));
+      if (stored)
+        std::memcpy(&ordinals[i], stored->data(), sizeof(uint32_t));
+    }
+    return ordinals;
+  }
+  TAGD_TRY(store_->extend_key_index(*this));
+  TAGD_TRY_ASSIGN(count, key_count());
+  std::shared_lock lock(store_->key_index_mutex_);
+  for (size_t i = 0; i < stored_keys.size(); ++i)
+    // The index may already hold keys of a later snapshot: not this one's.
+    if (auto ordinal = store_->key_index_.find(decode_u64_key(stored_keys[i]));
+        ordinal && *ordinal < count)
+      ordinals[i] = *ordinal;
+  return ordinals;
+}
+
+status vshard_store::extend_key_index(vshard_snapshot& snapshot) {
+  TAGD_TRY_ASSIGN(count, snapshot.key_count());
+  {
+    std::shared_lock lock(key_index_mutex_);
+    if (indexed_ >= count)
+      return status::ok();
+  }
+  std::unique_lock lock(key_index_mutex_);
+  if (indexed_ >= count)
+    return status::ok();
+  return snapshot.with_txn([&](const lmdb_txn& txn) -> status {
+    TAGD_TRY_ASSIGN(cursor, open_cursor(txn, ordinals_dbi_));
+    uint32_t from = indexed_;
+    MDB_val k{sizeof from, &from}, v;
+    int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_RANGE);
+    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
+      uint32_t ordinal = 0;
+      std::memcpy(&ordinal, k.mv_data, sizeof ordinal);
+      if (ordinal >= count)
+        return status::ok();
+      if (ordinal != indexed_) // ordinals are dense; a gap would hide keys
+        return status(error_code::corruption,
+                      directory_ + ": ordinal " + std::to_string(indexed_) + " is missing");
+      key_index_.insert(
+          decode_u64_key(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size)),
+          ordinal);
+      ++indexed_;
+    }
+    if (rc != MDB_NOTFOUND)
+      return lmdb_status(rc, "reading the ordinals");
+    if (indexed_ < count)
+      return status(error_code::corruption,
+                    directory_ + ": ordinal " + std::to_string(indexed_) + " is missing");
+    return status::ok();
+  });
+}
+
+size_t vshard_store::key_index_bytes() {
+  std::shared_lock lock(key_index_mutex_);
+  return key_index_.memory_bytes();
 }
 
 result<std::string> vshard_snapshot::key_of(uint32_t ordinal) {

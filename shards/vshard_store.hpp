@@ -13,6 +13,7 @@
 #include "shards/bit_sliced_index.hpp"
 #include "shards/bitmap.hpp"
 #include "shards/bitmap_pack.hpp"
+#include "shards/key_index.hpp"
 #include "shards/lmdb.hpp"
 #include "shards/schema.hpp"
 #include "shards/status.hpp"
@@ -23,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -36,6 +38,8 @@ inline constexpr uint32_t kPresentTag = 0xFFFFFFFF;  // tag id of a version's ke
 inline uint32_t bsi_slot(uint32_t layer, uint32_t bit) {
   return (layer << 8) | bit;
 }
+
+inline constexpr uint32_t kUnknownOrdinal = UINT32_MAX; // a key the vshard does not have
 
 // A key as LMDB stores it: 8 native bytes for u64 keys (MDB_INTEGERKEY), the bytes of a string.
 std::string encode_key(uint64_t key);
@@ -54,6 +58,9 @@ class vshard_snapshot {
   result<std::vector<uint32_t>> value_slots(uint32_t storage_id, uint32_t tag_id);
   result<const roaring_bitmap_t*> group(uint32_t group_id, uint32_t version);
   result<std::optional<uint32_t>> ordinal_of(std::string_view stored_key);
+  // The ordinal of each key (stored form), kUnknownOrdinal for a key this snapshot does not
+  // have; from the store's key index when it keeps one.
+  result<std::vector<uint32_t>> ordinals_of(const std::vector<std::string>& stored_keys);
   result<std::string> key_of(uint32_t ordinal);
   result<std::optional<std::string>> row(uint32_t storage_id, uint32_t ordinal);
   // Runs `use` on the transaction, with no other thread using it meanwhile.
@@ -61,6 +68,9 @@ class vshard_snapshot {
 
  private:
   friend class vshard_store;
+  // How many keys this snapshot has (ordinals are dense: 0 to count - 1).
+  result<uint32_t> key_count();
+  std::optional<uint32_t> key_count_; // under mutex_
   // The pack of (storage id, tag id); null when nothing is stored. Needs mutex_ held.
   result<bitmap_pack_view*> pack(uint32_t storage_id, uint32_t tag_id);
   vshard_store* store_ = nullptr;
@@ -93,6 +103,9 @@ class vshard_reader {
   }
   result<std::optional<uint32_t>> ordinal_of(std::string_view stored_key) {
     return snapshot_->ordinal_of(stored_key);
+  }
+  result<std::vector<uint32_t>> ordinals_of(const std::vector<std::string>& stored_keys) {
+    return snapshot_->ordinals_of(stored_keys);
   }
   result<std::string> key_of(uint32_t ordinal) { return snapshot_->key_of(ordinal); }
   result<std::optional<std::string>> row(uint32_t storage_id, uint32_t ordinal) {
@@ -144,8 +157,10 @@ class vshard_writer {
 
 class vshard_store {
  public:
+  // `index_keys`: keep a key_index of u64 keys (built by the first ordinals_of, then extended
+  // with the keys later snapshots add); about 18 bytes of memory per key.
   static result<std::unique_ptr<vshard_store>> open(const std::string& directory, key_kind keys,
-                                                    const lmdb_options& options);
+                                                    const lmdb_options& options, bool index_keys);
   result<vshard_reader> read();
   result<vshard_writer> write();
   // Storage ids that have data here, for dropping those the catalog no longer names.
@@ -153,6 +168,7 @@ class vshard_store {
   // Group ids with members stored here, likewise.
   result<std::set<uint32_t>> stored_group_ids();
   key_kind keys() const { return keys_; }
+  size_t key_index_bytes();
   const std::string& directory() const { return directory_; }
 
  private:
@@ -164,11 +180,17 @@ class vshard_store {
   void park(lmdb_txn txn);
   // After a write commits: the next read() starts a new snapshot.
   void drop_snapshot();
+  // Adds to the key index the keys `snapshot` has beyond it.
+  status extend_key_index(vshard_snapshot& snapshot);
   std::string directory_;
   key_kind keys_ = key_kind::u64;
   lmdb_env env_;
   std::mutex parked_mutex_;
   std::vector<lmdb_txn> parked_; // reset read transactions, renewed by the next read()
+  bool index_keys_ = false;
+  std::shared_mutex key_index_mutex_;
+  key_index key_index_; // u64 keys of ordinals 0 to indexed_ - 1
+  uint32_t indexed_ = 0;
   MDB_dbi keys_dbi_ = 0, ordinals_dbi_ = 0, bitmaps_dbi_ = 0, bsi_dbi_ = 0, rows_dbi_ = 0,
           groups_dbi_ = 0;
   // Last, so that it is released (and parks its transaction) before the environment closes.

@@ -1,0 +1,114 @@
+// The in-memory key index: against std::unordered_map, and inside a vshard store, where it
+// must agree with LMDB and with the snapshot that asks.
+#include "shards/key_index.hpp"
+#include "shards/vshard_store.hpp"
+#include "support/require.hpp"
+#include "support/temp_dir.hpp"
+
+#include <random>
+#include <unordered_map>
+
+using namespace tagd;
+using tagd::testing::temp_dir;
+
+TEST_CASE("key_index finds every key inserted and nothing else", "[key_index]") {
+  key_index index;
+  std::unordered_map<uint64_t, uint32_t> truth;
+  std::mt19937_64 rng(11);
+  uint32_t next = 0;
+  auto add = [&](uint64_t key) {
+    if (truth.emplace(key, next).second)
+      index.insert(key, next++);
+  };
+  // Sequential ids, ids that share their low 16 bits (as one vshard's may), random ids, and 0
+  // and UINT64_MAX: past several doublings of the table.
+  for (uint64_t k = 1; k <= 3000; ++k)
+    add(k);
+  for (uint64_t k = 1; k <= 3000; ++k)
+    add(k << 16);
+  for (int i = 0; i < 5000; ++i)
+    add(rng());
+  add(0);
+  add(UINT64_MAX);
+  REQUIRE(index.size() == truth.size());
+  for (const auto& [key, ordinal] : truth) {
+    auto found = index.find(key);
+    REQUIRE(found);
+    CHECK(*found == ordinal);
+  }
+  size_t absent = 0;
+  for (int i = 0; i < 20000; ++i) {
+    uint64_t probe = rng() % 100000;
+    if (truth.count(probe) == 0) {
+      ++absent;
+      CHECK_FALSE(index.find(probe));
+    }
+  }
+  CHECK(absent > 10000);
+  CHECK(index.memory_bytes() >= truth.size() * 12);
+  CHECK_FALSE(key_index().find(5));
+}
+
+namespace {
+std::vector<std::string> stored_keys(uint64_t first, uint64_t last) {
+  std::vector<std::string> keys;
+  for (uint64_t k = first; k <= last; ++k)
+    keys.push_back(encode_key(k * 7));
+  return keys;
+}
+
+void add_keys(vshard_store& store, const std::vector<std::string>& keys) {
+  auto writer = store.write();
+  REQUIRE_OK(writer);
+  std::vector<uint32_t> ordinals;
+  REQUIRE_STATUS_OK(writer->resolve(keys, true, ordinals));
+  REQUIRE_STATUS_OK(writer->commit());
+}
+} // namespace
+
+TEST_CASE("a vshard answers ordinals from its key index as from LMDB, per snapshot",
+          "[key_index]") {
+  temp_dir dir;
+  lmdb_options options;
+  options.map_size = size_t{64} << 20;
+  options.no_sync = true;
+  auto indexed = vshard_store::open(dir / "indexed", key_kind::u64, options, true);
+  auto plain = vshard_store::open(dir / "plain", key_kind::u64, options, false);
+  REQUIRE_OK(indexed);
+  REQUIRE_OK(plain);
+  for (auto* store : {indexed->get(), plain->get()})
+    add_keys(*store, stored_keys(1, 5000));
+
+  auto before = (*indexed)->read(); // sees keys 1..5000 only
+  REQUIRE_OK(before);
+  std::vector<std::string> probes = stored_keys(4990, 5010); // ten old keys, then new ones
+  probes.push_back(encode_key(3));                           // never added (not a multiple of 7)
+  auto early = before->ordinals_of(probes);
+  REQUIRE_OK(early);
+  CHECK((*indexed)->key_index_bytes() > 0);
+
+  for (auto* store : {indexed->get(), plain->get()})
+    add_keys(*store, stored_keys(5001, 9000));
+  auto after = (*indexed)->read();
+  auto after_plain = (*plain)->read();
+  REQUIRE_OK(after);
+  REQUIRE_OK(after_plain);
+  auto now = after->ordinals_of(probes);
+  auto from_lmdb = after_plain->ordinals_of(probes);
+  REQUIRE_OK(now);
+  REQUIRE_OK(from_lmdb);
+  CHECK(*now == *from_lmdb);
+  for (size_t i = 0; i < probes.size(); ++i) {
+    uint64_t id = decode_u64_key(probes[i]) / 7;
+    if (decode_u64_key(probes[i]) == 3) {
+      CHECK((*now)[i] == kUnknownOrdinal);
+      continue;
+    }
+    CHECK((*now)[i] == id - 1); // dense ordinals in the order added
+    // The older snapshot must not see keys added after it, though the index now holds them.
+    CHECK((*early)[i] == (id <= 5000 ? id - 1 : kUnknownOrdinal));
+  }
+  auto again = before->ordinals_of(probes);
+  REQUIRE_OK(again);
+  CHECK(*again == *early);
+}
