@@ -232,10 +232,11 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::pointer self, da
         auto keys = db->keys_by_vshard(r.entity, r.keys);
         if (!keys)
           return to_caf_error(keys.error());
+        // One node holds every vshard for now; the cluster splits the keys by node here.
         contains_parts_request parts{
             r.group, r.version,
-            std::make_shared<const std::map<uint32_t, keys_of_vshard>>(std::move(*keys)),
-            r.keys.size(), r.deadline};
+            std::make_shared<std::map<uint32_t, keys_of_vshard>>(std::move(*keys)), r.keys.size(),
+            r.deadline};
         auto promise = self->make_response_promise<std::vector<bool>>();
         fan_out_same<std::vector<bool>>(
             self, nodes, r.deadline,

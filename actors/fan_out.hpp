@@ -22,7 +22,8 @@ namespace tagd::actors {
 template <class Reply>
 using gathered = std::function<void(caf::expected<std::vector<Reply>>)>;
 
-// Sends targets[i] the message make_request(i) (a std::tuple of its elements).
+// Sends targets[i] the message make_request(i) (a std::tuple of its elements, moved into the
+// message).
 template <class Reply, class Self, class Target, class MakeRequest>
 void fan_out(Self* self, const std::vector<Target>& targets, clock::time_point deadline,
              gathered<Reply> done, MakeRequest make_request) {
@@ -41,7 +42,8 @@ void fan_out(Self* self, const std::vector<Target>& targets, clock::time_point d
   for (size_t i = 0; i < targets.size(); ++i)
     std::apply(
         [&](auto&&... message) {
-          self->request(targets[i], hop_timeout(self, targets[i], deadline), message...)
+          self->request(targets[i], hop_timeout(self, targets[i], deadline),
+                        std::forward<decltype(message)>(message)...)
               .then(
                   [state, i](Reply& reply) {
                     state->replies[i] = std::move(reply);

@@ -165,7 +165,9 @@ struct contains_many_request {
 struct contains_parts_request {
   std::string group;
   uint32_t version = 0;
-  std::shared_ptr<const std::map<uint32_t, keys_of_vshard>> keys;
+  // Made for this one request: the node manager moves each vshard's stored keys out to its
+  // shard actor (only positions are read afterwards).
+  std::shared_ptr<std::map<uint32_t, keys_of_vshard>> keys;
   size_t request_keys = 0;
   clock::time_point deadline;
 };

@@ -80,8 +80,8 @@ node_manager_actor::behavior_type node_manager(node_manager_actor::pointer self,
       [=](contains_atom verb, const contains_parts_request& r) -> caf::result<std::vector<bool>> {
         // Only the shards holding some of the keys are asked.
         std::vector<shard_actor> holders;
-        std::vector<const keys_of_vshard*> parts;
-        for (const auto& [vshard, part] : *r.keys) {
+        std::vector<keys_of_vshard*> parts;
+        for (auto& [vshard, part] : *r.keys) {
           holders.push_back(shards.at(vshard));
           parts.push_back(&part);
         }
@@ -99,7 +99,8 @@ node_manager_actor::behavior_type node_manager(node_manager_actor::pointer self,
                 }),
             [&](size_t i) {
               return std::make_tuple(
-                  verb, contains_request{r.group, r.version, parts[i]->stored, r.deadline});
+                  verb,
+                  contains_request{r.group, r.version, std::move(parts[i]->stored), r.deadline});
             });
         return promise;
       },

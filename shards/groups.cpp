@@ -211,12 +211,27 @@ database::stored_keys_of(const std::string& entity, uint32_t v,
 result<std::map<uint32_t, keys_of_vshard>>
 database::keys_by_vshard(const std::string& entity, const std::vector<std::string>& keys) const {
   TAGD_TRY_ASSIGN(kind, key_kind_of(entity));
-  std::map<uint32_t, keys_of_vshard> by_vshard;
+  // Two passes, so that every list is allocated once at its size (this is on the path of every
+  // batched membership check).
+  std::vector<std::pair<uint32_t, std::string>> located(keys.size());
+  std::vector<size_t> per_vshard(vshards_, 0);
   for (size_t i = 0; i < keys.size(); ++i) {
-    TAGD_TRY_ASSIGN(located, locate(kind, keys[i]));
-    keys_of_vshard& part = by_vshard[located.first];
+    TAGD_TRY_ASSIGN(one, locate(kind, keys[i]));
+    located[i] = std::move(one);
+    ++per_vshard[located[i].first];
+  }
+  std::map<uint32_t, keys_of_vshard> by_vshard;
+  for (uint32_t v = 0; v < vshards_; ++v)
+    if (per_vshard[v] > 0) {
+      keys_of_vshard& part = by_vshard[v];
+      part.keys.reserve(per_vshard[v]);
+      part.stored.reserve(per_vshard[v]);
+      part.positions.reserve(per_vshard[v]);
+    }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    keys_of_vshard& part = by_vshard[located[i].first];
     part.keys.push_back(keys[i]);
-    part.stored.push_back(std::move(located.second));
+    part.stored.push_back(std::move(located[i].second));
     part.positions.push_back(i);
   }
   return by_vshard;

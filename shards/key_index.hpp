@@ -15,6 +15,14 @@ namespace tagd {
 class key_index {
  public:
   std::optional<uint32_t> find(uint64_t key) const;
+  // Starts loading the slot where find(key) begins, so that a batch can overlap its misses.
+  void prefetch(uint64_t key) const {
+    if (size_ == 0)
+      return;
+    size_t slot = slot_of(key);
+    __builtin_prefetch(&keys_[slot]);
+    __builtin_prefetch(&ordinals_[slot]);
+  }
   // `key` must not be in the index yet.
   void insert(uint64_t key, uint32_t ordinal);
   size_t size() const { return size_; }

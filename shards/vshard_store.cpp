@@ -264,11 +264,17 @@ vshard_snapshot::ordinals_of(const std::vector<std::string>& stored_keys) {
   TAGD_TRY(store_->extend_key_index(*this));
   TAGD_TRY_ASSIGN(count, key_count());
   std::shared_lock lock(store_->key_index_mutex_);
-  for (size_t i = 0; i < stored_keys.size(); ++i)
+  const key_index& index = store_->key_index_;
+  constexpr size_t kAhead = 8; // probes in flight: each is about one cache miss
+  for (size_t i = 0; i < std::min(kAhead, stored_keys.size()); ++i)
+    index.prefetch(decode_u64_key(stored_keys[i]));
+  for (size_t i = 0; i < stored_keys.size(); ++i) {
+    if (i + kAhead < stored_keys.size())
+      index.prefetch(decode_u64_key(stored_keys[i + kAhead]));
     // The index may already hold keys of a later snapshot: not this one's.
-    if (auto ordinal = store_->key_index_.find(decode_u64_key(stored_keys[i]));
-        ordinal && *ordinal < count)
+    if (auto ordinal = index.find(decode_u64_key(stored_keys[i])); ordinal && *ordinal < count)
       ordinals[i] = *ordinal;
+  }
   return ordinals;
 }
 
