@@ -41,7 +41,7 @@ std::optional<node_options> parse_options(int argc, char** argv) {
       ("port-file", po::value(&o.port_file), "write the bound RPC port to this file")      //
       ("no-sync", po::bool_switch(&o.no_sync), "do not fsync commits (fast, not durable)") //
       ("no-key-index", po::bool_switch(&o.no_key_index),
-       "keep no in-memory index of integer keys (saves ~18 bytes per key; membership checks "
+       "keep no in-memory index of integer keys (saves 18-36 bytes per key; membership checks "
        "and uploads then read every key from LMDB)") //
       ("inject-shard-delay-ms", po::value(&o.inject_shard_delay_ms),
        "for tests: every shard count waits this long (to exercise deadlines)") //

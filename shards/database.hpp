@@ -32,7 +32,7 @@ struct database_options {
   // two-core machine; 0 runs every import and query on the calling thread alone.
   unsigned threads = 1;
   // Keep every vshard's u64 keys → ordinals in memory (shards/key_index.hpp) from the first
-  // membership check or upload on: about 18 bytes per key, for checks at memory speed.
+  // membership check or upload on: 18–36 bytes per key, for checks at memory speed.
   bool key_index = true;
 };
 

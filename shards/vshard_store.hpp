@@ -158,7 +158,7 @@ class vshard_writer {
 class vshard_store {
  public:
   // `index_keys`: keep a key_index of u64 keys (built by the first ordinals_of, then extended
-  // with the keys later snapshots add); about 18 bytes of memory per key.
+  // with the keys later snapshots add); 18–36 bytes of memory per key.
   static result<std::unique_ptr<vshard_store>> open(const std::string& directory, key_kind keys,
                                                     const lmdb_options& options, bool index_keys);
   result<vshard_reader> read();
