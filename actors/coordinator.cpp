@@ -254,21 +254,45 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::pointer self, da
             verb, parts);
         return promise;
       },
-      // Real-time writes group the rows by vshard inside the engine (one commit per vshard).
+      // Real-time writes: checked here as a whole (a bad row writes nothing), then each vshard's
+      // changes are written by its shard actor, one commit per vshard.
       [=](upsert_atom, const upsert_request& r) -> caf::result<uint64_t> {
         if (status late = check_deadline(r.deadline); !late)
           return to_caf_error(late);
-        if (status written = db->upsert(r.table, r.rows); !written)
-          return to_caf_error(written);
-        return uint64_t{r.rows.size()};
+        auto batch = db->plan_upsert(r.table, r.rows);
+        if (!batch)
+          return to_caf_error(batch.error());
+        auto promise = self->make_response_promise<uint64_t>();
+        uint64_t rows = r.rows.size();
+        fan_out_same<uint64_t>(
+            self, nodes, r.deadline,
+            [=](caf::expected<std::vector<uint64_t>> written) mutable {
+              if (!written) {
+                promise.deliver(written.error());
+                return;
+              }
+              if (status durable = db->finish_upsert(); !durable)
+                promise.deliver(to_caf_error(durable));
+              else
+                promise.deliver(rows);
+            },
+            realtime_atom::value,
+            realtime_parts_request{std::make_shared<realtime_batch>(std::move(*batch)),
+                                   r.deadline});
+        return promise;
       },
       [=](remove_atom, const remove_request& r) -> caf::result<uint64_t> {
         if (status late = check_deadline(r.deadline); !late)
           return to_caf_error(late);
-        auto removed = db->remove(r.table, r.keys);
-        if (!removed)
-          return to_caf_error(removed.error());
-        return *removed;
+        auto batch = db->plan_remove(r.table, r.keys);
+        if (!batch)
+          return to_caf_error(batch.error());
+        auto promise = self->make_response_promise<uint64_t>();
+        fan_out_same<uint64_t>(
+            self, nodes, r.deadline, deliver_folded<uint64_t>(promise, sum), realtime_atom::value,
+            realtime_parts_request{std::make_shared<realtime_batch>(std::move(*batch)),
+                                   r.deadline});
+        return promise;
       },
   };
 }

@@ -26,7 +26,9 @@ using shard_actor = caf::typed_actor<
     // keys all of this vshard → membership of each
     caf::replies_to<contains_atom, contains_request>::with<std::vector<bool>>,
     // a key of this vshard → every group (latest version) holding it
-    caf::replies_to<groups_atom, groups_of_request>::with<std::vector<std::string>>>;
+    caf::replies_to<groups_atom, groups_of_request>::with<std::vector<std::string>>,
+    // writes this vshard's real-time changes in one commit; replies with the rows removed
+    caf::replies_to<realtime_atom, realtime_part_request>::with<uint64_t>>;
 
 // One node: fans a request out to its shard actors and merges their answers into one reply.
 using node_manager_actor = caf::typed_actor<
@@ -35,7 +37,8 @@ using node_manager_actor = caf::typed_actor<
     caf::replies_to<select_atom, select_part_request>::with<uint64_t>,
     caf::replies_to<upload_atom, upload_parts_request>::with<upload_parts_reply>,
     caf::replies_to<export_atom, export_part_request>::with<export_parts_reply>,
-    caf::replies_to<contains_atom, contains_parts_request>::with<std::vector<bool>>>;
+    caf::replies_to<contains_atom, contains_parts_request>::with<std::vector<bool>>,
+    caf::replies_to<realtime_atom, realtime_parts_request>::with<uint64_t>>;
 
 // Plans a client request against the catalog, fans it out to node managers, merges.
 using coordinator_actor =

@@ -31,7 +31,8 @@ using contains_atom = caf::atom_constant<caf::atom("contains")>;
 using groups_atom = caf::atom_constant<caf::atom("groups")>;
 using upsert_atom = caf::atom_constant<caf::atom("upsert")>;
 using remove_atom = caf::atom_constant<caf::atom("remove")>;
-using part_atom = caf::atom_constant<caf::atom("part")>; // one vshard's (or node's) share
+using part_atom = caf::atom_constant<caf::atom("part")>;         // one vshard's (or node's) share
+using realtime_atom = caf::atom_constant<caf::atom("realtime")>; // checked real-time changes
 
 // Count the matches of a plan on every vshard a node holds (node manager) or on one (shard).
 struct count_request {
@@ -190,6 +191,20 @@ struct remove_request {
   clock::time_point deadline;
 };
 
+// A node's share of a checked real-time write (node manager). Made for this one request: the
+// node manager moves each vshard's changes out to its shard actor.
+struct realtime_parts_request {
+  std::shared_ptr<realtime_batch> batch;
+  clock::time_point deadline;
+};
+
+// One vshard's changes (shard actor); the reply is how many rows they removed.
+struct realtime_part_request {
+  std::string table;
+  std::vector<realtime_change> changes;
+  clock::time_point deadline;
+};
+
 } // namespace tagd::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::count_request)
@@ -218,3 +233,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::contains_parts_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::groups_of_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::upsert_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::remove_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::realtime_parts_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::realtime_part_request)

@@ -104,6 +104,23 @@ node_manager_actor::behavior_type node_manager(node_manager_actor::pointer self,
             });
         return promise;
       },
+      [=](realtime_atom verb, const realtime_parts_request& r) -> caf::result<uint64_t> {
+        // Only the shards with changes are asked.
+        std::vector<shard_actor> holders;
+        std::vector<std::vector<realtime_change>*> parts;
+        for (uint32_t v = 0; v < r.batch->by_vshard.size(); ++v)
+          if (!r.batch->by_vshard[v].empty()) {
+            holders.push_back(shards.at(v));
+            parts.push_back(&r.batch->by_vshard[v]);
+          }
+        auto promise = self->make_response_promise<uint64_t>();
+        fan_out<uint64_t>(
+            self, holders, r.deadline, deliver_folded<uint64_t>(promise, sum), [&](size_t i) {
+              return std::make_tuple(
+                  verb, realtime_part_request{r.batch->table, std::move(*parts[i]), r.deadline});
+            });
+        return promise;
+      },
       [=](export_atom verb, const export_part_request& r) -> caf::result<export_parts_reply> {
         auto promise = self->make_response_promise<export_parts_reply>();
         fan_out_same<export_part>(self, shards, r.deadline,

@@ -62,6 +62,11 @@ shard_actor::behavior_type shard(shard_actor::pointer self, database* db, uint32
           return *late;
         return reply(db->contains_vshard(r.group, r.version, vshard, r.stored_keys));
       },
+      [=](realtime_atom, const realtime_part_request& r) -> caf::result<uint64_t> {
+        if (auto late = too_late(r.deadline, vshard))
+          return *late;
+        return reply(db->apply_realtime_vshard(r.table, vshard, r.changes));
+      },
       [=](groups_atom, const groups_of_request& r) -> caf::result<std::vector<std::string>> {
         if (auto late = too_late(r.deadline, vshard))
           return *late;

@@ -175,6 +175,19 @@ struct realtime_row {
   std::vector<std::optional<std::string>> fields;
 };
 
+// One key's new row, or its removal, checked and ready for its vshard.
+struct realtime_change {
+  std::string stored_key;
+  bool remove = false;
+  std::vector<std::vector<int64_t>> values; // per tag, sorted distinct
+};
+
+// A checked real-time write of one table, split by vshard (plan_upsert, plan_remove).
+struct realtime_batch {
+  std::string table;
+  std::vector<std::vector<realtime_change>> by_vshard; // [vshard]
+};
+
 class database {
  public:
   static result<std::unique_ptr<database>> open(const std::string& directory,
@@ -220,6 +233,17 @@ class database {
   status upsert(const std::string& table, const std::vector<realtime_row>& rows);
   // Removes the rows of these keys; keys without a row are ignored. Returns how many went.
   result<uint64_t> remove(const std::string& table, const std::vector<std::string>& keys);
+  // The same in steps, for the shard actors: plan_upsert and plan_remove check every row or key
+  // and split the changes by vshard, writing nothing (a bad row fails the whole call);
+  // apply_realtime_vshard writes one vshard's changes in one commit and returns how many rows
+  // it removed; finish_upsert makes the enum and set values the rows added durable.
+  result<realtime_batch> plan_upsert(const std::string& table,
+                                     const std::vector<realtime_row>& rows);
+  result<realtime_batch> plan_remove(const std::string& table,
+                                     const std::vector<std::string>& keys);
+  result<uint64_t> apply_realtime_vshard(const std::string& table, uint32_t vshard,
+                                         const std::vector<realtime_change>& changes);
+  status finish_upsert();
 
   // ---- queries ----
   result<query_plan> plan(const std::string& entity, const expr& e, const query_options& o);
@@ -319,9 +343,8 @@ class database {
   // The text keys of one vshard in stored form; invalid_argument for a key of another vshard.
   result<std::vector<std::string>> stored_keys_of(const std::string& entity, uint32_t vshard,
                                                   const std::vector<std::string>& keys) const;
-  struct realtime_change; // one key's new row, or its removal
-  result<uint64_t> apply_realtime(const std::string& table,
-                                  std::vector<std::vector<realtime_change>> by_vshard);
+  // Every vshard's share of a batch, in parallel; the rows removed.
+  result<uint64_t> apply_realtime(const realtime_batch& batch);
   // The number of entities in the union of disjoint slots of (storage id, tag id).
   result<uint64_t> stored_count(const std::string& entity, uint32_t storage_id, uint32_t tag_id,
                                 const std::vector<uint32_t>& slots);

@@ -11,12 +11,6 @@
 
 namespace tagd {
 
-struct database::realtime_change {
-  std::string stored_key;
-  bool remove = false;
-  std::vector<std::vector<int64_t>> values; // per tag, sorted distinct
-};
-
 namespace {
 
 constexpr int64_t kRealtimeBase = std::numeric_limits<int64_t>::min();
@@ -91,13 +85,14 @@ result<const table_def*> realtime_table(const catalog_state& state, const std::s
 
 } // namespace
 
-status database::upsert(const std::string& table_name, const std::vector<realtime_row>& rows) {
+result<realtime_batch> database::plan_upsert(const std::string& table_name,
+                                             const std::vector<realtime_row>& rows) {
   auto state = catalog_->current();
   TAGD_TRY_ASSIGN(table, realtime_table(*state, table_name));
   std::vector<tag_def> tags = state->tags_of(*table);
   row_converter converter(state->entities.at(table->entity).keys, tags, dictionaries_of(tags),
                           table->set_separator, vshards_);
-  std::vector<std::vector<realtime_change>> by_vshard(vshards_);
+  realtime_batch batch{table_name, std::vector<std::vector<realtime_change>>(vshards_)};
   std::vector<std::optional<std::string_view>> fields(tags.size());
   converted_row converted;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -120,105 +115,132 @@ status database::upsert(const std::string& table_name, const std::vector<realtim
       std::sort(values.begin(), values.end());
       values.erase(std::unique(values.begin(), values.end()), values.end());
     }
-    by_vshard[converted.vshard].push_back(std::move(change));
+    batch.by_vshard[converted.vshard].push_back(std::move(change));
   }
-  TAGD_TRY_ASSIGN(applied, apply_realtime(table_name, std::move(by_vshard)));
-  (void)applied;
+  return batch;
+}
+
+status database::finish_upsert() {
   // New enum and set values become durable with a catalog commit.
   return catalog_->update([](catalog_state&) { return status::ok(); });
 }
 
-result<uint64_t> database::remove(const std::string& table_name,
-                                  const std::vector<std::string>& keys) {
+status database::upsert(const std::string& table_name, const std::vector<realtime_row>& rows) {
+  TAGD_TRY_ASSIGN(batch, plan_upsert(table_name, rows));
+  TAGD_TRY_ASSIGN(removed, apply_realtime(batch));
+  (void)removed; // an upsert removes no rows
+  return finish_upsert();
+}
+
+result<realtime_batch> database::plan_remove(const std::string& table_name,
+                                             const std::vector<std::string>& keys) {
   auto state = catalog_->current();
   TAGD_TRY_ASSIGN(table, realtime_table(*state, table_name));
-  std::vector<std::vector<realtime_change>> by_vshard(vshards_);
+  TAGD_TRY_ASSIGN(kind, key_kind_of(table->entity));
+  realtime_batch batch{table_name, std::vector<std::vector<realtime_change>>(vshards_)};
   for (const std::string& key : keys) {
-    TAGD_TRY_ASSIGN(located, locate_key(table->entity, key));
+    TAGD_TRY_ASSIGN(located, locate(kind, key));
     realtime_change change;
     change.stored_key = std::move(located.second);
     change.remove = true;
-    by_vshard[located.first].push_back(std::move(change));
+    batch.by_vshard[located.first].push_back(std::move(change));
   }
-  return apply_realtime(table_name, std::move(by_vshard));
+  return batch;
 }
 
-result<uint64_t> database::apply_realtime(const std::string& table_name,
-                                          std::vector<std::vector<realtime_change>> by_vshard) {
-  auto state = catalog_->current();
-  const table_def& table = *state->find_table(table_name);
-  const uint32_t storage_id = table.versions.back().storage_id;
-  std::vector<tag_def> tags = state->tags_of(table);
+result<uint64_t> database::remove(const std::string& table_name,
+                                  const std::vector<std::string>& keys) {
+  TAGD_TRY_ASSIGN(batch, plan_remove(table_name, keys));
+  return apply_realtime(batch);
+}
+
+result<uint64_t> database::apply_realtime(const realtime_batch& batch) {
   std::vector<uint64_t> removed(vshards_, 0);
   TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
-    auto& changes = by_vshard[v];
-    if (changes.empty())
+    if (batch.by_vshard[v].empty())
       return status::ok();
-    TAGD_TRY_ASSIGN(store, vshard(table.entity, static_cast<uint32_t>(v)));
-    TAGD_TRY_ASSIGN(writer, store->write());
-    std::vector<std::string> keys;
-    for (auto& change : changes)
-      keys.push_back(change.stored_key);
-    std::vector<uint32_t> ordinals;
-    bool only_removals = std::all_of(changes.begin(), changes.end(),
-                                     [](const realtime_change& c) { return c.remove; });
-    TAGD_TRY(writer.resolve(keys, !only_removals, ordinals));
-    // Rows as they stand, updated change by change (a key may repeat within one call).
-    std::map<uint32_t, std::optional<std::vector<std::vector<int64_t>>>> current;
-    bitmap_edits edits;
-    for (size_t i = 0; i < changes.size(); ++i) {
-      uint32_t ordinal = ordinals[i];
-      if (ordinal == UINT32_MAX)
-        continue; // removal of a key never seen
-      auto it = current.find(ordinal);
-      if (it == current.end()) {
-        TAGD_TRY_ASSIGN(stored, writer.row(storage_id, ordinal));
-        std::optional<std::vector<std::vector<int64_t>>> row;
-        if (stored) {
-          TAGD_TRY_ASSIGN(decoded, decode_row(*stored, tags.size()));
-          row = std::move(decoded);
-        }
-        it = current.emplace(ordinal, std::move(row)).first;
-      }
-      static const std::vector<int64_t> none;
-      auto& before = it->second;
-      const auto* after = changes[i].remove ? nullptr : &changes[i].values;
-      if (changes[i].remove && before)
-        ++removed[v];
-      for (size_t t = 0; t < tags.size(); ++t) {
-        const auto& old_values = before ? (*before)[t] : none;
-        const auto& new_values = after ? (*after)[t] : none;
-        if (is_ranged(tags[t].kind))
-          edit_ranged(edits, tags[t].id, ordinal, old_values, new_values);
-        else
-          edit_valued(edits, tags[t].id, ordinal, old_values, new_values);
-      }
-      if (before.has_value() != (after != nullptr))
-        edits[{kPresentTag, 0}][ordinal] = after != nullptr;
-      before = after ? std::optional(*after) : std::nullopt;
-    }
-    for (auto& [ordinal, row] : current) {
-      if (row)
-        TAGD_TRY(writer.put_row(storage_id, ordinal, encode_row(*row)));
-      else
-        TAGD_TRY(writer.delete_row(storage_id, ordinal));
-    }
-    for (const tag_def& tag : tags)
-      if (is_ranged(tag.kind))
-        TAGD_TRY(writer.put_bsi_meta(storage_id, tag.id, bsi_meta{kRealtimeBase, 64, 1}));
-    for (auto& [slot_key, members] : edits) {
-      TAGD_TRY_ASSIGN(bits, writer.load_bitmap(storage_id, slot_key.first, slot_key.second));
-      for (auto& [ordinal, present] : members)
-        present ? bits.add(ordinal) : bits.remove(ordinal);
-      roaring_bitmap_run_optimize(bits.get());
-      TAGD_TRY(writer.put_bitmap(storage_id, slot_key.first, slot_key.second, bits.get()));
-    }
-    return writer.commit();
+    TAGD_TRY_ASSIGN(
+        n, apply_realtime_vshard(batch.table, static_cast<uint32_t>(v), batch.by_vshard[v]));
+    removed[v] = n;
+    return status::ok();
   }));
   uint64_t total = 0;
   for (uint64_t n : removed)
     total += n;
   return total;
+}
+
+result<uint64_t> database::apply_realtime_vshard(const std::string& table_name, uint32_t v,
+                                                 const std::vector<realtime_change>& changes) {
+  auto state = catalog_->current();
+  TAGD_TRY_ASSIGN(found, realtime_table(*state, table_name)); // it may have been dropped since
+  const table_def& table = *found;
+  const uint32_t storage_id = table.versions.back().storage_id;
+  std::vector<tag_def> tags = state->tags_of(table);
+  uint64_t removed = 0;
+  if (changes.empty())
+    return uint64_t{0};
+  TAGD_TRY_ASSIGN(store, vshard(table.entity, static_cast<uint32_t>(v)));
+  TAGD_TRY_ASSIGN(writer, store->write());
+  std::vector<std::string> keys;
+  for (auto& change : changes)
+    keys.push_back(change.stored_key);
+  std::vector<uint32_t> ordinals;
+  bool only_removals = std::all_of(changes.begin(), changes.end(),
+                                   [](const realtime_change& c) { return c.remove; });
+  TAGD_TRY(writer.resolve(keys, !only_removals, ordinals));
+  // Rows as they stand, updated change by change (a key may repeat within one call).
+  std::map<uint32_t, std::optional<std::vector<std::vector<int64_t>>>> current;
+  bitmap_edits edits;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    uint32_t ordinal = ordinals[i];
+    if (ordinal == UINT32_MAX)
+      continue; // removal of a key never seen
+    auto it = current.find(ordinal);
+    if (it == current.end()) {
+      TAGD_TRY_ASSIGN(stored, writer.row(storage_id, ordinal));
+      std::optional<std::vector<std::vector<int64_t>>> row;
+      if (stored) {
+        TAGD_TRY_ASSIGN(decoded, decode_row(*stored, tags.size()));
+        row = std::move(decoded);
+      }
+      it = current.emplace(ordinal, std::move(row)).first;
+    }
+    static const std::vector<int64_t> none;
+    auto& before = it->second;
+    const auto* after = changes[i].remove ? nullptr : &changes[i].values;
+    if (changes[i].remove && before)
+      ++removed;
+    for (size_t t = 0; t < tags.size(); ++t) {
+      const auto& old_values = before ? (*before)[t] : none;
+      const auto& new_values = after ? (*after)[t] : none;
+      if (is_ranged(tags[t].kind))
+        edit_ranged(edits, tags[t].id, ordinal, old_values, new_values);
+      else
+        edit_valued(edits, tags[t].id, ordinal, old_values, new_values);
+    }
+    if (before.has_value() != (after != nullptr))
+      edits[{kPresentTag, 0}][ordinal] = after != nullptr;
+    before = after ? std::optional(*after) : std::nullopt;
+  }
+  for (auto& [ordinal, row] : current) {
+    if (row)
+      TAGD_TRY(writer.put_row(storage_id, ordinal, encode_row(*row)));
+    else
+      TAGD_TRY(writer.delete_row(storage_id, ordinal));
+  }
+  for (const tag_def& tag : tags)
+    if (is_ranged(tag.kind))
+      TAGD_TRY(writer.put_bsi_meta(storage_id, tag.id, bsi_meta{kRealtimeBase, 64, 1}));
+  for (auto& [slot_key, members] : edits) {
+    TAGD_TRY_ASSIGN(bits, writer.load_bitmap(storage_id, slot_key.first, slot_key.second));
+    for (auto& [ordinal, present] : members)
+      present ? bits.add(ordinal) : bits.remove(ordinal);
+    roaring_bitmap_run_optimize(bits.get());
+    TAGD_TRY(writer.put_bitmap(storage_id, slot_key.first, slot_key.second, bits.get()));
+  }
+  TAGD_TRY(writer.commit());
+  return removed;
 }
 
 } // namespace tagd

@@ -53,6 +53,16 @@ struct node {
     return ask<estimate_reply>(estimate_atom::value, r);
   }
 
+  result<uint64_t> upsert(const std::string& table, const std::vector<realtime_row>& rows) {
+    upsert_request r{table, rows, clock::now() + std::chrono::seconds(10)};
+    return ask<uint64_t>(upsert_atom::value, r);
+  }
+
+  result<uint64_t> remove(const std::string& table, const std::vector<std::string>& keys) {
+    remove_request r{table, keys, clock::now() + std::chrono::seconds(10)};
+    return ask<uint64_t>(remove_atom::value, r);
+  }
+
   result<std::vector<bool>> contains_many(const std::string& group, uint32_t version,
                                           const std::vector<std::string>& keys) {
     contains_many_request r{group, version, "user", keys, clock::now() + std::chrono::seconds(10)};
@@ -147,4 +157,65 @@ TEST_CASE("the coordinator answers contains_many through node manager and shard 
   auto no_version = n.contains_many("adults", selected->version + 1, {"14"});
   REQUIRE_FALSE(no_version);
   CHECK(no_version.error().code() == error_code::not_found);
+}
+
+TEST_CASE("real-time writes go through the coordinator to the shard actors", "[actors]") {
+  temp_dir dir;
+  auto db = tagd::testing::open_database(dir, 8);
+  table_spec spec;
+  spec.name = "live";
+  spec.mode = table_mode::realtime;
+  spec.key_column = "id";
+  spec.columns = {{"score", "", tag_kind::int_}, {"tier", "", tag_kind::enum_}};
+  REQUIRE_STATUS_OK(db->define_table(spec));
+  node n(*db);
+
+  // Keys 1..2000 spread over every vshard; key k scores k % 100 and is tier g(k % 3).
+  std::vector<realtime_row> rows;
+  for (uint64_t k = 1; k <= 2000; ++k)
+    rows.push_back({std::to_string(k), {std::to_string(k % 100), "g" + std::to_string(k % 3)}});
+  auto written = n.upsert("live", rows);
+  REQUIRE_OK(written);
+  CHECK(*written == 2000);
+  uint64_t high = 0, high_g1 = 0;
+  for (uint64_t k = 1; k <= 2000; ++k) {
+    high += k % 100 >= 50;
+    high_g1 += k % 100 >= 50 && k % 3 == 1;
+  }
+  auto counted = n.estimate("score >= 50");
+  REQUIRE_OK(counted);
+  CHECK(counted->count == high);
+  auto both = n.estimate("score >= 50 AND tier = 'g1'");
+  REQUIRE_OK(both);
+  CHECK(both->count == high_g1);
+
+  // A bad row anywhere rejects the whole call; nothing of it is written.
+  std::vector<realtime_row> bad = {{"5", {"0", "g0"}}, {"6", {"not a number", "g0"}}};
+  auto refused = n.upsert("live", bad);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code() == error_code::bad_row);
+  auto unchanged = n.estimate("score >= 50");
+  REQUIRE_OK(unchanged);
+  CHECK(unchanged->count == high);
+  auto score_of_5 = n.estimate("score = 5");
+  REQUIRE_OK(score_of_5);
+  CHECK(score_of_5->count == 20); // 5, 105, ..., 1905: key 5 still scores 5
+
+  // Removing every key of score >= 90, and some keys that have no row.
+  std::vector<std::string> gone;
+  uint64_t expected_removed = 0;
+  for (uint64_t k = 1; k <= 2100; ++k)
+    if (k % 100 >= 90) {
+      gone.push_back(std::to_string(k));
+      expected_removed += k <= 2000;
+    }
+  auto removed = n.remove("live", gone);
+  REQUIRE_OK(removed);
+  CHECK(*removed == expected_removed);
+  auto left = n.estimate("score >= 50");
+  REQUIRE_OK(left);
+  CHECK(left->count == high - expected_removed);
+  auto unknown = n.upsert("no_such_table", rows);
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code() == error_code::not_found);
 }
