@@ -7,6 +7,17 @@
 
 namespace tagd::node {
 
+export_session::export_session(actors::export_reply reply,
+                               std::shared_ptr<const catalog_state> state, bool inject_fault)
+    : reply_(std::move(reply)), state_(std::move(state)) {
+  // A digit for another: rows and length stay, only the CRC-32 disagrees.
+  for (export_part& part : reply_.parts)
+    if (inject_fault && !part.text.empty()) {
+      part.text[0] = part.text[0] == '1' ? '2' : '1';
+      break;
+    }
+}
+
 kj::Promise<void> export_session::parts(PartsContext context) {
   auto results = context.getResults();
   fill_group_version(results.initInfo(), reply_.version, *state_);

@@ -12,9 +12,10 @@ namespace tagd::node {
 
 class export_session final : public wire::Export::Server {
  public:
-  // `state` describes the version (created, entity, expression) in parts().
-  export_session(actors::export_reply reply, std::shared_ptr<const catalog_state> state)
-      : reply_(std::move(reply)), state_(std::move(state)) {}
+  // `state` describes the version (created, entity, expression) in parts(). `inject_fault` is
+  // the test seam of tagd --inject-export-fault.
+  export_session(actors::export_reply reply, std::shared_ptr<const catalog_state> state,
+                 bool inject_fault);
 
  protected:
   kj::Promise<void> parts(PartsContext context) override;

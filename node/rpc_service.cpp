@@ -272,7 +272,8 @@ kj::Promise<void> rpc_service::export_(ExportContext context) {
                                                  actors::export_atom::value, r)
                      .then([context, this](actors::export_reply reply) mutable {
                        context.getResults().setExport(
-                           kj::heap<export_session>(std::move(reply), node_.db().snapshot()));
+                           kj::heap<export_session>(std::move(reply), node_.db().snapshot(),
+                                                    node_.options().inject_export_fault));
                      }));
 }
 
