@@ -223,7 +223,7 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::pointer self, da
               else
                 promise.deliver(std::move(answer));
             },
-            export_atom::value, export_part_request{r.group, info.version, r.deadline});
+            export_atom::value, export_part_request{r.group, info.version, r.deadline, false});
         return promise;
       },
       [=](contains_atom verb, const contains_many_request& r) -> caf::result<std::vector<bool>> {

@@ -119,6 +119,7 @@ struct export_part_request {
   std::string group;
   uint32_t version = 0; // a number, resolved by the coordinator
   clock::time_point deadline;
+  bool with_text = true; // false: only rows, bytes and CRC-32 (the text is made again to be read)
 };
 
 struct export_parts_reply {
@@ -132,7 +133,8 @@ struct upload_request {
   clock::time_point deadline;
 };
 
-// A group version as files: one part per vshard, keys one per line.
+// A group version as files: one part per vshard, keys one per line. The reply describes every
+// part (rows, bytes, CRC-32) without its text, which export_session reads part by part.
 struct export_request {
   std::string group;
   uint32_t version = 0; // 0: the latest

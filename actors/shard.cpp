@@ -55,7 +55,10 @@ shard_actor::behavior_type shard(shard_actor::pointer self, database* db, uint32
       [=](export_atom, const export_part_request& r) -> caf::result<export_part> {
         if (auto late = too_late(r.deadline, vshard))
           return *late;
-        return reply(db->export_vshard(r.group, r.version, vshard));
+        auto part = db->export_vshard(r.group, r.version, vshard);
+        if (part && !r.with_text)
+          std::string().swap(part->text);
+        return reply(std::move(part));
       },
       [=](contains_atom, const contains_request& r) -> caf::result<std::vector<bool>> {
         if (auto late = too_late(r.deadline, vshard))

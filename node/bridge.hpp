@@ -14,6 +14,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <kj/async.h>
+#include <kj/timer.h>
 
 #include <memory>
 #include <tuple>
@@ -78,6 +79,25 @@ kj::Promise<Reply> ask(const caf::actor& bridge, const Handle& target,
       target, deadline, std::move(fulfiller), std::move(request)...);
   caf::anon_send(bridge, std::move(call));
   return std::move(paf.promise);
+}
+
+// ask(), failing with DEADLINE_EXCEEDED at the deadline whatever the actors do. The actors check
+// the deadline before they start work; this timer answers on time even when every worker is
+// busy (within a node actors ask each other without timeouts: actors::hop_timeout).
+template <class Reply, class Handle, class... Ts>
+kj::Promise<Reply> ask_until(kj::Timer& timer, const caf::actor& bridge,
+                             actors::clock::time_point deadline, const Handle& target,
+                             Ts... request) {
+  caf::timespan left = actors::time_left(deadline);
+  auto expired =
+      timer
+          .afterDelay(std::chrono::duration_cast<std::chrono::nanoseconds>(left).count() *
+                      kj::NANOSECONDS)
+          .then([]() -> kj::Promise<Reply> {
+            return to_exception(
+                tagd::status(error_code::deadline_exceeded, "the request's deadline passed"));
+          });
+  return ask<Reply>(bridge, target, deadline, std::move(request)...).exclusiveJoin(kj::mv(expired));
 }
 
 } // namespace tagd::node

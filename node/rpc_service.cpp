@@ -21,19 +21,7 @@ kj::Promise<T> failed(const tagd::status& s) {
 template <class Reply, class Handle, class... Ts>
 kj::Promise<Reply> rpc_service::ask_until(actors::clock::time_point deadline, const Handle& target,
                                           Ts... request) {
-  caf::timespan left = actors::time_left(deadline);
-  // The actors check the deadline before they start work; this timer answers the client on
-  // time whatever they do (within a node they ask each other without timeouts: hop_timeout).
-  auto expired =
-      timer_
-          .afterDelay(std::chrono::duration_cast<std::chrono::nanoseconds>(left).count() *
-                      kj::NANOSECONDS)
-          .then([]() -> kj::Promise<Reply> {
-            return to_exception(
-                tagd::status(error_code::deadline_exceeded, "the request's deadline passed"));
-          });
-  return ask<Reply>(node_.bridge(), target, deadline, std::move(request)...)
-      .exclusiveJoin(kj::mv(expired));
+  return node::ask_until<Reply>(timer_, node_.bridge(), deadline, target, std::move(request)...);
 }
 
 kj::Promise<void> rpc_service::counted(kj::Promise<void> work) {
@@ -271,9 +259,8 @@ kj::Promise<void> rpc_service::export_(ExportContext context) {
   return counted(ask_until<actors::export_reply>(r.deadline, node_.coordinator(),
                                                  actors::export_atom::value, r)
                      .then([context, this](actors::export_reply reply) mutable {
-                       context.getResults().setExport(
-                           kj::heap<export_session>(std::move(reply), node_.db().snapshot(),
-                                                    node_.options().inject_export_fault));
+                       context.getResults().setExport(kj::heap<export_session>(
+                           node_, timer_, std::move(reply), node_.db().snapshot()));
                      }));
 }
 

@@ -169,7 +169,8 @@ struct Row { key @0 :Text; fields @1 :List(Field); }   # fields in the table's c
 struct PartInfo { vshard @0 :UInt32; rows @1 :UInt64; bytes @2 :UInt64; crc32 @3 :UInt32; }
 
 # A group version being exported: one part per vshard (keys, one per line). Read each part in
-# pieces of at most maxBytes.
+# pieces of at most maxBytes. The node makes a part's text when it is first read and keeps only
+# the last parts read, so reading the parts in order costs it the least.
 interface Export {
   parts @0 () -> (info :GroupVersionInfo, parts :List(PartInfo));
   read @1 (vshard :UInt32, offset :UInt64, maxBytes :UInt32) -> (data :Data);

@@ -140,8 +140,9 @@ struct pending_group_version {
 // keys in decimal, string keys quoted as CSV when needed), with the text's CRC-32 (zlib).
 struct export_part {
   uint32_t vshard = 0;
-  std::string text;
+  std::string text; // may be dropped once rows, bytes and crc32 are known
   uint64_t rows = 0;
+  uint64_t bytes = 0; // of the text
   uint32_t crc32 = 0;
 };
 

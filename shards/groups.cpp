@@ -300,6 +300,7 @@ result<export_part> database::export_vshard(const std::string& group_name, uint3
   TAGD_TRY(failed);
   part.crc32 = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(part.text.data()),
                                            static_cast<uInt>(part.text.size())));
+  part.bytes = part.text.size();
   return part;
 }
 
