@@ -46,7 +46,7 @@ std::optional<node_options> parse_options(int argc, char** argv) {
       ("inject-shard-delay-ms", po::value(&o.inject_shard_delay_ms),
        "for tests: every shard count waits this long (to exercise deadlines)") //
       ("inject-export-fault", po::bool_switch(&o.inject_export_fault),
-       "for tests: every export serves its first part with one byte altered after its CRC-32 "
+       "for tests: every export serves its first part with one digit altered after its CRC-32 "
        "was taken (to exercise the client's checks)") //
       ("max-message-mb", po::value(&o.limit.max_message_mb)->default_value(o.limit.max_message_mb),
        "largest RPC message accepted") //
