@@ -3,10 +3,12 @@
 # sample data, starts an embedded single-node tagd on a temporary directory and, with tagctl,
 # defines the tables, imports the data, estimates several audiences, selects one, exports it,
 # validates keys against the export, and stops tagd.  USERS=N changes the size (default 1 M);
-# NO_BUILD=1 skips the build (ctest runs the demo small, on the binaries it tests).
+# NO_BUILD=1 skips the build and BUILD_DIR=D takes the binaries from D (default build): ctest
+# runs the demo small on the binaries it tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 users=${USERS:-1000000}
+bin=${BUILD_DIR:-build}
 
 [ -n "${NO_BUILD:-}" ] || scripts/build.sh >/dev/null
 work=$(mktemp -d "${TMPDIR:-/tmp}/tagd-demo-XXXXXX")
@@ -23,16 +25,16 @@ trap cleanup EXIT
 step() { printf '\n== %s\n' "$*"; }
 
 step "generating $users users of sample data"
-build/bench/tagd_datagen --users "$users" --out "$work/csv" >/dev/null
+"$bin"/bench/tagd_datagen --users "$users" --out "$work/csv" >/dev/null
 ls -l "$work/csv" | awk 'NR > 1 { printf "  %-22s %8.1f MB\n", $9, $5 / 1e6 }'
 
 step "starting tagd on $work/data"
-build/node/tagd --data-dir "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" \
+"$bin"/node/tagd --data-dir "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" \
   --expected-keys "$users" --log-level warn &
 tagd_pid=$!
 for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
 [ -s "$work/port" ] || { echo "tagd did not start" >&2; exit 1; }
-tagctl() { build/client/tagctl --connect "127.0.0.1:$(cat "$work/port")" "$@"; }
+tagctl() { "$bin"/client/tagctl --connect "127.0.0.1:$(cat "$work/port")" "$@"; }
 tagctl status
 
 step "defining tables"
