@@ -77,8 +77,10 @@ kj::Promise<void> import_session::commit(CommitContext context) {
         TAGD_TRY_ASSIGN(report, loader->commit());
         return std::make_shared<import_report>(std::move(report));
       })
-      .then([context](std::shared_ptr<import_report> done) mutable {
+      .then([this, context](std::shared_ptr<import_report> done) mutable {
         const import_report& report = *done;
+        if (const table_def* table = node_.db().snapshot()->find_table(report.table))
+          node_.warm_key_index(table->entity); // its new keys, before the first check needs them
         auto out = context.getResults().initReport();
         out.setTable(report.table);
         out.setLabel(report.label);

@@ -43,10 +43,17 @@ result<std::unique_ptr<tagd_node>> tagd_node::start(const node_options& options)
                            std::vector<actors::node_manager_actor>{node->manager_});
   node->bridge_ = spawn_bridge(*node->system_);
   node->blocking_ = std::make_unique<blocking_runner>();
+  if (!options.no_key_index) {
+    node->warmer_ = std::make_unique<key_index_warmer>(*node->db_);
+    for (const auto& [name, entity] : node->db_->snapshot()->entities)
+      if (entity.keys == key_kind::u64)
+        node->warmer_->warm(name);
+  }
   return node;
 }
 
 tagd_node::~tagd_node() {
+  warmer_.reset();   // stops building key indexes
   blocking_.reset(); // finishes queued blocking work first
   if (system_) {
     caf::anon_send_exit(bridge_, caf::exit_reason::user_shutdown);

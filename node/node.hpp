@@ -5,6 +5,7 @@
 #include "actors/interfaces.hpp"
 #include "node/blocking_runner.hpp"
 #include "node/bridge.hpp"
+#include "node/key_index_warmer.hpp"
 #include "node/options.hpp"
 #include "shards/database.hpp"
 
@@ -32,6 +33,11 @@ class tagd_node {
   const caf::actor& bridge() const { return bridge_; }
   const actors::shard_actor& shard(uint32_t vshard) const { return shards_.at(vshard); }
   blocking_runner& blocking() { return *blocking_; }
+  // Builds the entity type's key indexes in the background (after a load added keys).
+  void warm_key_index(const std::string& entity) {
+    if (warmer_)
+      warmer_->warm(entity);
+  }
   const node_options& options() const { return options_; }
   double uptime_seconds() const;
   std::atomic<uint64_t> requests_served{0}, requests_failed{0};
@@ -48,6 +54,7 @@ class tagd_node {
   actors::coordinator_actor coordinator_;
   caf::actor bridge_;
   std::unique_ptr<blocking_runner> blocking_;
+  std::unique_ptr<key_index_warmer> warmer_; // none with --no-key-index
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

@@ -323,6 +323,9 @@ class database {
   result<std::pair<uint32_t, std::string>> locate_key(const std::string& entity,
                                                       std::string_view key) const;
   result<key_kind> key_kind_of(const std::string& entity) const;
+  // Builds or extends every vshard's key index of `entity` up to its current keys, ahead of the
+  // first membership check (a no-op without key indexes or for string keys).
+  status index_keys(const std::string& entity);
   // Text keys split by vshard (only vshards with keys), for upload_vshard and contains_vshard;
   // fails (invalid_argument) on the first key that is not one of the entity type.
   result<std::map<uint32_t, keys_of_vshard>>

@@ -208,6 +208,15 @@ database::stored_keys_of(const std::string& entity, uint32_t v,
   return stored;
 }
 
+status database::index_keys(const std::string& entity) {
+  for (uint32_t v = 0; v < vshards_; ++v) {
+    TAGD_TRY_ASSIGN(store, vshard(entity, v));
+    TAGD_TRY_ASSIGN(reader, store->read());
+    TAGD_TRY(reader.index_keys());
+  }
+  return status::ok();
+}
+
 result<std::map<uint32_t, keys_of_vshard>>
 database::keys_by_vshard(const std::string& entity, const std::vector<std::string>& keys) const {
   TAGD_TRY_ASSIGN(kind, key_kind_of(entity));

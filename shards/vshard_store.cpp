@@ -261,7 +261,7 @@ vshard_snapshot::ordinals_of(const std::vector<std::string>& stored_keys) {
     }
     return ordinals;
   }
-  TAGD_TRY(store_->extend_key_index(*this));
+  TAGD_TRY(index_keys());
   TAGD_TRY_ASSIGN(count, key_count());
   std::shared_lock lock(store_->key_index_mutex_);
   const key_index& index = store_->key_index_;
@@ -276,6 +276,12 @@ vshard_snapshot::ordinals_of(const std::vector<std::string>& stored_keys) {
       ordinals[i] = *ordinal;
   }
   return ordinals;
+}
+
+status vshard_snapshot::index_keys() {
+  if (!store_->index_keys_)
+    return status::ok();
+  return store_->extend_key_index(*this);
 }
 
 status vshard_store::extend_key_index(vshard_snapshot& snapshot) {

@@ -61,6 +61,8 @@ class vshard_snapshot {
   // The ordinal of each key (stored form), kUnknownOrdinal for a key this snapshot does not
   // have; from the store's key index when it keeps one.
   result<std::vector<uint32_t>> ordinals_of(const std::vector<std::string>& stored_keys);
+  // Brings the store's key index (if it keeps one) up to this snapshot's keys.
+  status index_keys();
   result<std::string> key_of(uint32_t ordinal);
   result<std::optional<std::string>> row(uint32_t storage_id, uint32_t ordinal);
   // Runs `use` on the transaction, with no other thread using it meanwhile.
@@ -107,6 +109,7 @@ class vshard_reader {
   result<std::vector<uint32_t>> ordinals_of(const std::vector<std::string>& stored_keys) {
     return snapshot_->ordinals_of(stored_keys);
   }
+  status index_keys() { return snapshot_->index_keys(); }
   result<std::string> key_of(uint32_t ordinal) { return snapshot_->key_of(ordinal); }
   result<std::optional<std::string>> row(uint32_t storage_id, uint32_t ordinal) {
     return snapshot_->row(storage_id, ordinal);

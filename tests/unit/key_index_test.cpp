@@ -1,7 +1,9 @@
 // The in-memory key index: against std::unordered_map, and inside a vshard store, where it
 // must agree with LMDB and with the snapshot that asks.
+#include "shards/database.hpp"
 #include "shards/key_index.hpp"
 #include "shards/vshard_store.hpp"
+#include "support/open_database.hpp"
 #include "support/require.hpp"
 #include "support/temp_dir.hpp"
 
@@ -111,4 +113,37 @@ TEST_CASE("a vshard answers ordinals from its key index as from LMDB, per snapsh
   auto again = before->ordinals_of(probes);
   REQUIRE_OK(again);
   CHECK(*again == *early);
+}
+
+TEST_CASE("database::index_keys builds every vshard's key index ahead of a check", "[key_index]") {
+  temp_dir dir;
+  auto db = tagd::testing::open_database(dir, 4);
+  table_spec spec;
+  spec.name = "people";
+  spec.key_column = "id";
+  spec.columns = {{"age", "", tag_kind::int_}};
+  REQUIRE_STATUS_OK(db->define_table(spec));
+  std::string csv = "id,age\n";
+  for (uint64_t k = 1; k <= 4000; ++k)
+    csv += std::to_string(k * 3) + "," + std::to_string(k % 90) + "\n";
+  tagd::testing::write_file(dir / "people.csv", csv);
+  REQUIRE_OK(db->import_files("people", "v1", {dir / "people.csv"}, {}));
+  for (uint32_t v = 0; v < 4; ++v) {
+    auto store = db->vshard("user", v);
+    REQUIRE_OK(store);
+    CHECK((*store)->key_index_bytes() == 0); // nothing asked yet
+  }
+  REQUIRE_STATUS_OK(db->index_keys("user"));
+  for (uint32_t v = 0; v < 4; ++v) {
+    auto store = db->vshard("user", v);
+    REQUIRE_OK(store);
+    CHECK((*store)->key_index_bytes() > 0);
+  }
+  REQUIRE_STATUS_OK(db->define_group("adults", "user"));
+  auto selected = db->select("adults", "age >= 18", {});
+  REQUIRE_OK(selected);
+  auto answers = db->contains_many("adults", selected->version, {"3", "54", "55", "12000"});
+  REQUIRE_OK(answers);
+  CHECK(*answers == std::vector<bool>{false, true, false, true}); // ages 1, 18, none, 4000 % 90
+  CHECK(db->index_keys("nobody").code() == error_code::not_found);
 }
