@@ -119,17 +119,7 @@ TEST_CASE("the coordinator counts through node manager and shard actors", "[acto
 TEST_CASE("the coordinator answers contains_many through node manager and shard actors",
           "[actors]") {
   temp_dir dir;
-  auto db = tagd::testing::open_database(dir, 8);
-  table_spec spec;
-  spec.name = "people";
-  spec.key_column = "id";
-  spec.columns = {{"age", "", tag_kind::int_}};
-  REQUIRE_STATUS_OK(db->define_table(spec));
-  std::string csv = "id,age\n";
-  for (uint64_t k = 1; k <= 3000; ++k)
-    csv += std::to_string(k * 7) + "," + std::to_string(k % 90) + "\n";
-  write_file(dir / "people.csv", csv);
-  REQUIRE_OK(db->import_files("people", "v1", {dir / "people.csv"}, {}));
+  auto db = tagd::testing::open_people_by_age(dir, 8, 3000, 7, 90); // keys 7k, ages k % 90
   REQUIRE_STATUS_OK(db->define_group("adults", "user"));
   auto selected = db->select("adults", "age >= 18", {});
   REQUIRE_OK(selected);

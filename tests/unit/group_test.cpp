@@ -20,19 +20,9 @@ using tagd::testing::write_file;
 
 namespace {
 
+// Keys 7919 k with age k % 100, k = 1 .. 1000.
 std::unique_ptr<database> loaded_db(const temp_dir& dir) {
-  auto db = tagd::testing::open_database(dir, 8);
-  table_spec spec;
-  spec.name = "people";
-  spec.key_column = "id";
-  spec.columns = {{"age", "", tag_kind::int_}};
-  REQUIRE_STATUS_OK(db->define_table(spec));
-  std::string csv = "id,age\n";
-  for (int i = 1; i <= 1000; ++i)
-    csv += std::to_string(i * 7919ull) + "," + std::to_string(i % 100) + "\n";
-  write_file(dir / "people.csv", csv);
-  REQUIRE_OK(db->import_files("people", "v1", {dir / "people.csv"}, {}));
-  return db;
+  return tagd::testing::open_people_by_age(dir, 8, 1000, 7919, 100);
 }
 
 std::set<std::string> read_keys(const std::string& path, uint32_t& crc) {

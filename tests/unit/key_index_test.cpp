@@ -117,17 +117,7 @@ TEST_CASE("a vshard answers ordinals from its key index as from LMDB, per snapsh
 
 TEST_CASE("database::index_keys builds every vshard's key index ahead of a check", "[key_index]") {
   temp_dir dir;
-  auto db = tagd::testing::open_database(dir, 4);
-  table_spec spec;
-  spec.name = "people";
-  spec.key_column = "id";
-  spec.columns = {{"age", "", tag_kind::int_}};
-  REQUIRE_STATUS_OK(db->define_table(spec));
-  std::string csv = "id,age\n";
-  for (uint64_t k = 1; k <= 4000; ++k)
-    csv += std::to_string(k * 3) + "," + std::to_string(k % 90) + "\n";
-  tagd::testing::write_file(dir / "people.csv", csv);
-  REQUIRE_OK(db->import_files("people", "v1", {dir / "people.csv"}, {}));
+  auto db = tagd::testing::open_people_by_age(dir, 4, 4000, 3, 90); // keys 3k, ages k % 90
   for (uint32_t v = 0; v < 4; ++v) {
     auto store = db->vshard("user", v);
     REQUIRE_OK(store);
