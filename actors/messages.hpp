@@ -104,7 +104,7 @@ struct upload_parts_request {
 
 struct upload_part_request {
   pending_group_version pending;
-  std::vector<std::string> keys;
+  keys_of_vshard keys; // this vshard's share
   clock::time_point deadline;
 };
 

@@ -69,10 +69,9 @@ node_manager_actor::behavior_type node_manager(node_manager_actor::pointer self,
                 }),
             [&](size_t v) {
               auto of_vshard = r.keys->find(static_cast<uint32_t>(v));
-              upload_part_request part{r.pending,
-                                       of_vshard == r.keys->end() ? std::vector<std::string>{}
-                                                                  : of_vshard->second.keys,
-                                       r.deadline};
+              upload_part_request part{
+                  r.pending, of_vshard == r.keys->end() ? keys_of_vshard{} : of_vshard->second,
+                  r.deadline};
               return std::make_tuple(verb, std::move(part));
             });
         return promise;

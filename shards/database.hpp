@@ -299,10 +299,10 @@ class database {
   // Evaluates the plan on one vshard and stores the matches; returns how many there are.
   result<uint64_t> select_vshard(const pending_group_version& pending, const query_plan& plan,
                                  uint32_t vshard);
-  // Stores as members the known keys among `keys` (text keys, all of this vshard: see
-  // locate_key; invalid_argument otherwise).
+  // Stores as members the known keys of one vshard's share of an upload (keys_by_vshard; a key
+  // of another vshard is invalid_argument) and reports the unknown ones as given.
   result<upload_part> upload_vshard(const pending_group_version& pending, uint32_t vshard,
-                                    const std::vector<std::string>& keys);
+                                    const keys_of_vshard& keys);
   result<group_version_info> commit_group_version(const pending_group_version& pending,
                                                   uint64_t count, const std::string& expression,
                                                   const std::map<std::string, uint32_t>& tables);
@@ -344,9 +344,9 @@ class database {
   status store_group_part(const pending_group_version& pending, uint32_t vshard, bitmap& members);
   // A key's vshard and stored form, for an entity type whose keys are `keys`.
   result<std::pair<uint32_t, std::string>> locate(key_kind keys, std::string_view key) const;
-  // The text keys of one vshard in stored form; invalid_argument for a key of another vshard.
-  result<std::vector<std::string>> stored_keys_of(const std::string& entity, uint32_t vshard,
-                                                  const std::vector<std::string>& keys) const;
+  // invalid_argument naming the first of these keys (stored form) that is not of `vshard`.
+  status check_owned(key_kind keys, uint32_t vshard,
+                     const std::vector<std::string>& stored_keys) const;
   // Every vshard's share of a batch, in parallel; the rows removed.
   result<uint64_t> apply_realtime(const realtime_batch& batch);
   // The number of entities in the union of disjoint slots of (storage id, tag id).

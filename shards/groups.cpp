@@ -74,19 +74,20 @@ result<uint64_t> database::select_vshard(const pending_group_version& pending,
 }
 
 result<upload_part> database::upload_vshard(const pending_group_version& pending, uint32_t v,
-                                            const std::vector<std::string>& keys) {
-  TAGD_TRY_ASSIGN(stored, stored_keys_of(pending.entity, v, keys));
+                                            const keys_of_vshard& keys) {
+  TAGD_TRY_ASSIGN(kind, key_kind_of(pending.entity));
+  TAGD_TRY(check_owned(kind, v, keys.stored));
   TAGD_TRY_ASSIGN(store, vshard(pending.entity, v));
   upload_part part;
   bitmap members;
   {
     TAGD_TRY_ASSIGN(reader, store->read());
-    TAGD_TRY_ASSIGN(ordinals, reader.ordinals_of(stored));
-    for (size_t i = 0; i < keys.size(); ++i) {
+    TAGD_TRY_ASSIGN(ordinals, reader.ordinals_of(keys.stored));
+    for (size_t i = 0; i < keys.stored.size(); ++i) {
       if (ordinals[i] != kUnknownOrdinal)
         members.add(ordinals[i]);
       else
-        part.unknown.push_back(keys[i]);
+        part.unknown.push_back(keys.keys[i]);
     }
   }
   part.members = members.cardinality();
@@ -192,20 +193,19 @@ result<std::pair<uint32_t, std::string>> database::locate_key(const std::string&
   return locate(keys, key);
 }
 
-result<std::vector<std::string>>
-database::stored_keys_of(const std::string& entity, uint32_t v,
-                         const std::vector<std::string>& keys) const {
-  std::vector<std::string> stored;
-  stored.reserve(keys.size());
-  for (const std::string& key : keys) {
-    TAGD_TRY_ASSIGN(located, locate_key(entity, key));
-    if (located.first != v)
-      return status(error_code::invalid_argument, "key '" + key + "' belongs to vshard " +
-                                                      std::to_string(located.first) + ", not " +
-                                                      std::to_string(v));
-    stored.push_back(std::move(located.second));
+status database::check_owned(key_kind keys, uint32_t v,
+                             const std::vector<std::string>& stored_keys) const {
+  for (const std::string& stored : stored_keys) {
+    bool u64 = keys == key_kind::u64;
+    uint32_t owner = u64 ? vshard_of(decode_u64_key(stored), vshards_)
+                         : vshard_of(std::string_view(stored), vshards_);
+    if (owner != v) // a caller's bug; answering for the wrong vshard would be silently wrong
+      return status(error_code::invalid_argument,
+                    "key '" + (u64 ? std::to_string(decode_u64_key(stored)) : stored) +
+                        "' belongs to vshard " + std::to_string(owner) + ", not " +
+                        std::to_string(v));
   }
-  return stored;
+  return status::ok();
 }
 
 status database::index_keys(const std::string& entity) {
@@ -260,7 +260,7 @@ result<upload_report> database::upload_group(const std::string& group_name,
   std::vector<upload_part> parts(vshards_);
   status written = workers_->parallel_for(vshards_, [&](size_t v) -> status {
     uint32_t index = static_cast<uint32_t>(v);
-    TAGD_TRY_ASSIGN(part, upload_vshard(pending, index, by_vshard.at(index).keys));
+    TAGD_TRY_ASSIGN(part, upload_vshard(pending, index, by_vshard.at(index)));
     parts[v] = std::move(part);
     return status::ok();
   });
@@ -364,16 +364,7 @@ result<std::vector<bool>> database::contains_vshard(const std::string& group_nam
   auto state = catalog_->current();
   TAGD_TRY_ASSIGN(found, state->find_group_version(group_name, version));
   const group_def* group = found.first;
-  bool u64_keys = state->entities.at(group->entity).keys == key_kind::u64;
-  for (const std::string& stored : stored_keys) {
-    uint32_t owner = u64_keys ? vshard_of(decode_u64_key(stored), vshards_)
-                              : vshard_of(std::string_view(stored), vshards_);
-    if (owner != v) // a caller's bug; answering "no" would be a silent wrong answer
-      return status(error_code::invalid_argument,
-                    "key '" + (u64_keys ? std::to_string(decode_u64_key(stored)) : stored) +
-                        "' belongs to vshard " + std::to_string(owner) + ", not " +
-                        std::to_string(v));
-  }
+  TAGD_TRY(check_owned(state->entities.at(group->entity).keys, v, stored_keys));
   TAGD_TRY_ASSIGN(store, vshard(group->entity, v));
   TAGD_TRY_ASSIGN(reader, store->read());
   TAGD_TRY_ASSIGN(members, reader.group(group->id, version));

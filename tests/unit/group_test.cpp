@@ -387,7 +387,7 @@ TEST_CASE("an upload written one vshard at a time reports members and unknown ke
   REQUIRE_OK(pending);
   uint64_t members = 0;
   for (uint32_t v = 0; v < n; ++v) {
-    auto part = db->upload_vshard(*pending, v, keys[v]);
+    auto part = db->upload_vshard(*pending, v, split->at(v)); // keys[v], as checked above
     REQUIRE_OK(part);
     CHECK(part->members == 2);
     CHECK(part->unknown == unknown[v]);
@@ -397,7 +397,7 @@ TEST_CASE("an upload written one vshard at a time reports members and unknown ke
   REQUIRE_OK(committed);
   CHECK(committed->count == 2 * n);
   CHECK(tagd::testing::estimate_count(*db, "IN GROUP listed") == 2 * n);
-  auto wrong = db->upload_vshard(*pending, 0, {keys[1].front()});
+  auto wrong = db->upload_vshard(*pending, 0, split->at(1)); // keys[1], vshard 1's
   check_error(wrong.error(), error_code::invalid_argument,
               "key '" + keys[1].front() + "' belongs to vshard 1, not 0");
 }
