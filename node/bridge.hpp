@@ -1,12 +1,14 @@
 #pragma once
 // Where the RPC thread (a KJ event loop) meets the actors. ask() hands a request to the
 // node's bridge actor and returns a kj::Promise; the bridge sends the request (timeout: see
-// actors::hop_timeout) and fulfills the promise from whatever CAF worker runs the reply handler.
+// actors::hop_timeout) and fulfills the promise from whatever thread runs the reply handler: a
+// CAF worker, or the RPC thread itself with ask_here().
 // The KJ thread never blocks, and an error reply becomes a kj::Exception whose description starts
 // with the tagd error code (docs/protocol.md).
 
 #include "actors/errors.hpp"
 #include "actors/hop_timeout.hpp"
+#include "node/rpc_thread_unit.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -69,25 +71,50 @@ class typed_bridge_call final : public bridge_call {
   std::tuple<Ts...> request_;
 };
 
+// A call ready to hand to the bridge actor, and the promise of its reply.
+template <class Reply>
+struct prepared_call {
+  kj::Promise<Reply> reply;
+  bridge_call_ptr call;
+};
+
 template <class Reply, class Handle, class... Ts>
-kj::Promise<Reply> ask(const caf::actor& bridge, const Handle& target,
-                       actors::clock::time_point deadline, Ts... request) {
+prepared_call<Reply> prepare_call(const Handle& target, actors::clock::time_point deadline,
+                                  Ts... request) {
   auto paf = kj::newPromiseAndCrossThreadFulfiller<Reply>();
   auto fulfiller =
       std::make_shared<kj::Own<kj::CrossThreadPromiseFulfiller<Reply>>>(kj::mv(paf.fulfiller));
-  bridge_call_ptr call = std::make_shared<typed_bridge_call<Reply, Handle, Ts...>>(
-      target, deadline, std::move(fulfiller), std::move(request)...);
-  caf::anon_send(bridge, std::move(call));
-  return std::move(paf.promise);
+  return {std::move(paf.promise),
+          std::make_shared<typed_bridge_call<Reply, Handle, Ts...>>(
+              target, deadline, std::move(fulfiller), std::move(request)...)};
 }
 
-// ask(), failing with DEADLINE_EXCEEDED at the deadline whatever the actors do. The actors check
-// the deadline before they start work; this timer answers on time even when every worker is
-// busy (within a node actors ask each other without timeouts: actors::hop_timeout).
+// Hands the request to a CAF worker.
 template <class Reply, class Handle, class... Ts>
-kj::Promise<Reply> ask_until(kj::Timer& timer, const caf::actor& bridge,
-                             actors::clock::time_point deadline, const Handle& target,
-                             Ts... request) {
+kj::Promise<Reply> ask(const caf::actor& bridge, const Handle& target,
+                       actors::clock::time_point deadline, Ts... request) {
+  auto prepared = prepare_call<Reply>(target, deadline, std::move(request)...);
+  caf::anon_send(bridge, std::move(prepared.call));
+  return std::move(prepared.reply);
+}
+
+// Runs the request on this (the RPC) thread when the target is idle (node/rpc_thread_unit.hpp):
+// for a request one actor answers at once, such as a single-key check. Three activations: the
+// bridge, the target, the bridge again with the answer.
+template <class Reply, class Handle, class... Ts>
+kj::Promise<Reply> ask_here(rpc_thread_unit& here, const caf::actor& bridge, const Handle& target,
+                            actors::clock::time_point deadline, Ts... request) {
+  auto prepared = prepare_call<Reply>(target, deadline, std::move(request)...);
+  here.send_and_run(bridge, caf::make_message(std::move(prepared.call)), 3);
+  return std::move(prepared.reply);
+}
+
+// `reply`, or DEADLINE_EXCEEDED at the deadline whatever the actors do. The actors check the
+// deadline before they start work; this timer answers on time even when every worker is busy
+// (within a node actors ask each other without timeouts: actors::hop_timeout).
+template <class Reply>
+kj::Promise<Reply> until_deadline(kj::Timer& timer, actors::clock::time_point deadline,
+                                  kj::Promise<Reply> reply) {
   caf::timespan left = actors::time_left(deadline);
   auto expired =
       timer
@@ -97,7 +124,15 @@ kj::Promise<Reply> ask_until(kj::Timer& timer, const caf::actor& bridge,
             return to_exception(
                 tagd::status(error_code::deadline_exceeded, "the request's deadline passed"));
           });
-  return ask<Reply>(bridge, target, deadline, std::move(request)...).exclusiveJoin(kj::mv(expired));
+  return reply.exclusiveJoin(kj::mv(expired));
+}
+
+template <class Reply, class Handle, class... Ts>
+kj::Promise<Reply> ask_until(kj::Timer& timer, const caf::actor& bridge,
+                             actors::clock::time_point deadline, const Handle& target,
+                             Ts... request) {
+  return until_deadline(timer, deadline,
+                        ask<Reply>(bridge, target, deadline, std::move(request)...));
 }
 
 } // namespace tagd::node

@@ -79,8 +79,7 @@ kj::Promise<void> import_session::commit(CommitContext context) {
       })
       .then([this, context](std::shared_ptr<import_report> done) mutable {
         const import_report& report = *done;
-        if (const table_def* table = node_.db().snapshot()->find_table(report.table))
-          node_.warm_key_index(table->entity); // its new keys, before the first check needs them
+        node_.warm_key_index_of(report.table); // its new keys, before the first check needs them
         auto out = context.getResults().initReport();
         out.setTable(report.table);
         out.setLabel(report.label);

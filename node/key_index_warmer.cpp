@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include <sys/resource.h>
@@ -25,6 +26,8 @@ key_index_warmer::~key_index_warmer() {
 void key_index_warmer::warm(const std::string& entity) {
   {
     std::lock_guard lock(mutex_);
+    if (std::find(queue_.begin(), queue_.end(), entity) != queue_.end())
+      return; // already due: one pass will cover both
     queue_.push_back(entity);
   }
   wake_.notify_one();

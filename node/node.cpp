@@ -70,6 +70,13 @@ tagd_node::~tagd_node() {
   db_.reset();
 }
 
+void tagd_node::warm_key_index_of(const std::string& table) {
+  if (!warmer_)
+    return;
+  if (const table_def* found = db_->snapshot()->find_table(table))
+    warmer_->warm(found->entity);
+}
+
 double tagd_node::uptime_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
 }

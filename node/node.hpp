@@ -33,11 +33,9 @@ class tagd_node {
   const caf::actor& bridge() const { return bridge_; }
   const actors::shard_actor& shard(uint32_t vshard) const { return shards_.at(vshard); }
   blocking_runner& blocking() { return *blocking_; }
-  // Builds the entity type's key indexes in the background (after a load added keys).
-  void warm_key_index(const std::string& entity) {
-    if (warmer_)
-      warmer_->warm(entity);
-  }
+  // Brings the key indexes of the table's entity type up to date in the background, after a
+  // load or real-time upserts added keys (a check only adds a few itself: shards/vshard_store).
+  void warm_key_index_of(const std::string& table);
   const node_options& options() const { return options_; }
   double uptime_seconds() const;
   std::atomic<uint64_t> requests_served{0}, requests_failed{0};

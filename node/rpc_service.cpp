@@ -145,8 +145,10 @@ kj::Promise<void> rpc_service::upsert(UpsertContext context) {
         tagd::status(error_code::too_large,
                      "an upsert carries at most " +
                          std::to_string(node_.options().limit.max_batch_keys) + " rows")));
-  return counted(ask_until<uint64_t>(r.deadline, node_.coordinator(), actors::upsert_atom::value, r)
-                     .ignoreResult());
+  std::string table = r.table;
+  return counted(
+      ask_until<uint64_t>(r.deadline, node_.coordinator(), actors::upsert_atom::value, std::move(r))
+          .then([this, table](uint64_t) { node_.warm_key_index_of(table); }));
 }
 
 kj::Promise<void> rpc_service::remove(RemoveContext context) {
@@ -277,9 +279,11 @@ kj::Promise<void> rpc_service::contains(ContainsContext context) {
   if (!located)
     return counted(failed<void>(located.error()));
   r.stored_keys = {std::move(located->second)};
-  // Straight to the shard actor that owns the key's vshard.
-  return counted(ask_until<std::vector<bool>>(r.deadline, node_.shard(located->first),
-                                              actors::contains_atom::value, r)
+  // Straight to the shard actor that owns the key's vshard, on this thread when it is idle.
+  auto reply =
+      ask_here<std::vector<bool>>(this_thread_, node_.bridge(), node_.shard(located->first),
+                                  r.deadline, actors::contains_atom::value, r);
+  return counted(until_deadline(timer_, r.deadline, kj::mv(reply))
                      .then([context](std::vector<bool> members) mutable {
                        context.getResults().setMember(members.at(0));
                      }));

@@ -14,7 +14,8 @@ namespace tagd::node {
 
 class rpc_service final : public wire::Tagd::Server {
  public:
-  rpc_service(tagd_node& node, kj::Timer& timer) : node_(node), timer_(timer) {}
+  rpc_service(tagd_node& node, kj::Timer& timer)
+      : node_(node), timer_(timer), this_thread_(node.actor_system()) {}
 
  protected:
   kj::Promise<void> ping(PingContext context) override;
@@ -56,6 +57,7 @@ class rpc_service final : public wire::Tagd::Server {
   kj::Promise<void> catalog_change(Context context, std::function<tagd::status()> change);
   tagd_node& node_;
   kj::Timer& timer_;
+  rpc_thread_unit this_thread_; // lent to the actors for single-key checks
 };
 
 } // namespace tagd::node

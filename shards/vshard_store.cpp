@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 namespace tagd {
 
@@ -252,7 +253,13 @@ result<uint32_t> vshard_snapshot::key_count() {
 result<std::vector<uint32_t>>
 vshard_snapshot::ordinals_of(const std::vector<std::string>& stored_keys) {
   std::vector<uint32_t> ordinals(stored_keys.size(), kUnknownOrdinal);
-  if (!store_->index_keys_) {
+  bool indexed = false;
+  if (store_->index_keys_) {
+    TAGD_TRY_ASSIGN(covered,
+                    store_->extend_key_index(*this, vshard_store::kKeysIndexedByACheck, false));
+    indexed = covered;
+  }
+  if (!indexed) {
     std::lock_guard lock(mutex_);
     for (size_t i = 0; i < stored_keys.size(); ++i) {
       TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->keys_dbi_, stored_keys[i]));
@@ -261,7 +268,6 @@ vshard_snapshot::ordinals_of(const std::vector<std::string>& stored_keys) {
     }
     return ordinals;
   }
-  TAGD_TRY(index_keys());
   TAGD_TRY_ASSIGN(count, key_count());
   std::shared_lock lock(store_->key_index_mutex_);
   const key_index& index = store_->key_index_;
@@ -281,20 +287,28 @@ vshard_snapshot::ordinals_of(const std::vector<std::string>& stored_keys) {
 status vshard_snapshot::index_keys() {
   if (!store_->index_keys_)
     return status::ok();
-  return store_->extend_key_index(*this);
+  return store_->extend_key_index(*this, std::numeric_limits<uint32_t>::max(), true).take_status();
 }
 
-status vshard_store::extend_key_index(vshard_snapshot& snapshot) {
+result<bool> vshard_store::extend_key_index(vshard_snapshot& snapshot, uint32_t most, bool wait) {
   TAGD_TRY_ASSIGN(count, snapshot.key_count());
   {
     std::shared_lock lock(key_index_mutex_);
     if (indexed_ >= count)
-      return status::ok();
+      return true;
+    if (count - indexed_ > most)
+      return false;
   }
-  std::unique_lock lock(key_index_mutex_);
+  std::unique_lock lock(key_index_mutex_, std::defer_lock);
+  if (wait)
+    lock.lock();
+  else if (!lock.try_lock())
+    return false;
   if (indexed_ >= count)
-    return status::ok();
-  return snapshot.with_txn([&](const lmdb_txn& txn) -> status {
+    return true;
+  if (count - indexed_ > most)
+    return false;
+  TAGD_TRY(snapshot.with_txn([&](const lmdb_txn& txn) -> status {
     TAGD_TRY_ASSIGN(cursor, open_cursor(txn, ordinals_dbi_));
     uint32_t from = indexed_;
     MDB_val k{sizeof from, &from}, v;
@@ -318,7 +332,8 @@ status vshard_store::extend_key_index(vshard_snapshot& snapshot) {
       return status(error_code::corruption,
                     directory_ + ": ordinal " + std::to_string(indexed_) + " is missing");
     return status::ok();
-  });
+  }));
+  return true;
 }
 
 size_t vshard_store::key_index_bytes() {

@@ -59,7 +59,7 @@ class vshard_snapshot {
   result<const roaring_bitmap_t*> group(uint32_t group_id, uint32_t version);
   result<std::optional<uint32_t>> ordinal_of(std::string_view stored_key);
   // The ordinal of each key (stored form), kUnknownOrdinal for a key this snapshot does not
-  // have; from the store's key index when it keeps one.
+  // have; from the store's key index when it keeps one and it is (nearly) up to date.
   result<std::vector<uint32_t>> ordinals_of(const std::vector<std::string>& stored_keys);
   // Brings the store's key index (if it keeps one) up to this snapshot's keys.
   status index_keys();
@@ -160,8 +160,8 @@ class vshard_writer {
 
 class vshard_store {
  public:
-  // `index_keys`: keep a key_index of u64 keys (built by the first ordinals_of, then extended
-  // with the keys later snapshots add); 18–36 bytes of memory per key.
+  // `index_keys`: keep a key_index of u64 keys (built by index_keys(), and extended by
+  // ordinals_of with the few keys later snapshots add); 18–36 bytes of memory per key.
   static result<std::unique_ptr<vshard_store>> open(const std::string& directory, key_kind keys,
                                                     const lmdb_options& options, bool index_keys);
   result<vshard_reader> read();
@@ -173,6 +173,10 @@ class vshard_store {
   key_kind keys() const { return keys_; }
   size_t key_index_bytes();
   const std::string& directory() const { return directory_; }
+  // The most keys a membership check adds to the index itself (≈1 ms of work). A check that
+  // finds more missing, or the index being built by another thread, reads LMDB instead of
+  // waiting: it may be running on the RPC thread (node/rpc_thread_unit.hpp).
+  static constexpr uint32_t kKeysIndexedByACheck = 8192;
 
  private:
   friend class vshard_snapshot;
@@ -183,8 +187,10 @@ class vshard_store {
   void park(lmdb_txn txn);
   // After a write commits: the next read() starts a new snapshot.
   void drop_snapshot();
-  // Adds to the key index the keys `snapshot` has beyond it.
-  status extend_key_index(vshard_snapshot& snapshot);
+  // Adds to the key index the keys `snapshot` has beyond it; true when the index then covers
+  // the snapshot. Gives up (false) when more than `most` keys are missing, or when `wait` is
+  // false and another thread holds the index.
+  result<bool> extend_key_index(vshard_snapshot& snapshot, uint32_t most, bool wait);
   std::string directory_;
   key_kind keys_ = key_kind::u64;
   lmdb_env env_;

@@ -66,33 +66,37 @@ void add_keys(vshard_store& store, const std::vector<std::string>& keys) {
   REQUIRE_STATUS_OK(writer->resolve(keys, true, ordinals));
   REQUIRE_STATUS_OK(writer->commit());
 }
+
+std::unique_ptr<vshard_store> open_store(const std::string& directory, bool index_keys) {
+  lmdb_options options;
+  options.map_size = size_t{64} << 20;
+  options.no_sync = true;
+  auto store = vshard_store::open(directory, key_kind::u64, options, index_keys);
+  REQUIRE_OK(store);
+  return std::move(*store);
+}
 } // namespace
 
 TEST_CASE("a vshard answers ordinals from its key index as from LMDB, per snapshot",
           "[key_index]") {
   temp_dir dir;
-  lmdb_options options;
-  options.map_size = size_t{64} << 20;
-  options.no_sync = true;
-  auto indexed = vshard_store::open(dir / "indexed", key_kind::u64, options, true);
-  auto plain = vshard_store::open(dir / "plain", key_kind::u64, options, false);
-  REQUIRE_OK(indexed);
-  REQUIRE_OK(plain);
-  for (auto* store : {indexed->get(), plain->get()})
+  auto indexed = open_store(dir / "indexed", true);
+  auto plain = open_store(dir / "plain", false);
+  for (auto* store : {indexed.get(), plain.get()})
     add_keys(*store, stored_keys(1, 5000));
 
-  auto before = (*indexed)->read(); // sees keys 1..5000 only
+  auto before = indexed->read(); // sees keys 1..5000 only
   REQUIRE_OK(before);
   std::vector<std::string> probes = stored_keys(4990, 5010); // ten old keys, then new ones
   probes.push_back(encode_key(3));                           // never added (not a multiple of 7)
   auto early = before->ordinals_of(probes);
   REQUIRE_OK(early);
-  CHECK((*indexed)->key_index_bytes() > 0);
+  CHECK(indexed->key_index_bytes() > 0);
 
-  for (auto* store : {indexed->get(), plain->get()})
+  for (auto* store : {indexed.get(), plain.get()})
     add_keys(*store, stored_keys(5001, 9000));
-  auto after = (*indexed)->read();
-  auto after_plain = (*plain)->read();
+  auto after = indexed->read();
+  auto after_plain = plain->read();
   REQUIRE_OK(after);
   REQUIRE_OK(after_plain);
   auto now = after->ordinals_of(probes);
@@ -113,6 +117,46 @@ TEST_CASE("a vshard answers ordinals from its key index as from LMDB, per snapsh
   auto again = before->ordinals_of(probes);
   REQUIRE_OK(again);
   CHECK(*again == *early);
+}
+
+TEST_CASE("a check far behind the key index reads LMDB and leaves the build to index_keys",
+          "[key_index]") {
+  temp_dir dir;
+  auto store = open_store(dir / "v", true);
+  const uint64_t many = vshard_store::kKeysIndexedByACheck + 100;
+  add_keys(*store, stored_keys(1, many));
+  std::vector<std::string> probes = stored_keys(many - 20, many + 20);
+  probes.push_back(encode_key(3)); // never added (not a multiple of 7)
+  // Ordinals are dense, in the order added: key 7k has ordinal k - 1.
+  auto expected = [&](uint64_t known) {
+    std::vector<uint32_t> ordinals;
+    for (const auto& probe : probes) {
+      uint64_t key = decode_u64_key(probe);
+      ordinals.push_back(key % 7 == 0 && key / 7 <= known ? static_cast<uint32_t>(key / 7 - 1)
+                                                          : kUnknownOrdinal);
+    }
+    return ordinals;
+  };
+
+  auto first = store->read();
+  REQUIRE_OK(first);
+  auto answered = first->ordinals_of(probes);
+  REQUIRE_OK(answered);
+  CHECK(*answered == expected(many));
+  CHECK(store->key_index_bytes() == 0); // too many keys for a check to index: from LMDB
+
+  REQUIRE_STATUS_OK(first->index_keys()); // what the node's warmer calls
+  CHECK(store->key_index_bytes() > 0);
+  answered = first->ordinals_of(probes);
+  REQUIRE_OK(answered);
+  CHECK(*answered == expected(many));
+
+  add_keys(*store, stored_keys(many + 1, many + 10)); // a few more: the check adds them itself
+  auto later = store->read();
+  REQUIRE_OK(later);
+  answered = later->ordinals_of(probes);
+  REQUIRE_OK(answered);
+  CHECK(*answered == expected(many + 10));
 }
 
 TEST_CASE("database::index_keys builds every vshard's key index ahead of a check", "[key_index]") {
