@@ -18,7 +18,9 @@
 #include <kj/async.h>
 #include <kj/timer.h>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 #include <tuple>
 
 namespace tagd::node {
@@ -42,24 +44,56 @@ namespace tagd::node {
 // The bridge actor: starts each call it receives; replies come back to it.
 caf::actor spawn_bridge(caf::actor_system& system);
 
+// Where an actor's answer goes: through a cross-thread fulfiller to the RPC thread's event loop,
+// or, when it comes on the RPC thread itself during ask_here(), into the slot, which spares the
+// fulfiller's two system calls and a turn of the event loop.
+template <class Reply>
+class reply_slot {
+ public:
+  explicit reply_slot(kj::Own<kj::CrossThreadPromiseFulfiller<Reply>> fulfiller)
+      : fulfiller_(kj::mv(fulfiller)) {}
+  void fulfill(Reply&& reply) {
+    if (on_collecting_thread())
+      answer_ = kj::Promise<Reply>(kj::mv(reply));
+    else
+      fulfiller_->fulfill(kj::mv(reply));
+  }
+  void reject(kj::Exception&& error) {
+    if (on_collecting_thread())
+      answer_ = kj::Promise<Reply>(kj::mv(error));
+    else
+      fulfiller_->reject(kj::mv(error));
+  }
+  // On the thread that made the slot, around the time it lends itself to the actors.
+  void collect_here(bool collect) { collecting_.store(collect, std::memory_order_release); }
+  kj::Maybe<kj::Promise<Reply>> take_answer() { return kj::mv(answer_); }
+
+ private:
+  bool on_collecting_thread() const {
+    return collecting_.load(std::memory_order_acquire) && std::this_thread::get_id() == owner_;
+  }
+  const std::thread::id owner_ = std::this_thread::get_id();
+  std::atomic<bool> collecting_{false};
+  kj::Own<kj::CrossThreadPromiseFulfiller<Reply>> fulfiller_;
+  kj::Maybe<kj::Promise<Reply>> answer_; // only touched on owner_
+};
+
 template <class Reply, class Handle, class... Ts>
 class typed_bridge_call final : public bridge_call {
  public:
-  using fulfiller_ptr = std::shared_ptr<kj::Own<kj::CrossThreadPromiseFulfiller<Reply>>>;
-  typed_bridge_call(Handle target, actors::clock::time_point deadline, fulfiller_ptr fulfiller,
-                    Ts... request)
-      : target_(std::move(target)), deadline_(deadline), fulfiller_(std::move(fulfiller)),
+  using slot_ptr = std::shared_ptr<reply_slot<Reply>>;
+  typed_bridge_call(Handle target, actors::clock::time_point deadline, slot_ptr slot, Ts... request)
+      : target_(std::move(target)), deadline_(deadline), slot_(std::move(slot)),
         request_(std::move(request)...) {}
 
   void start(caf::event_based_actor* self) override {
-    fulfiller_ptr fulfiller = fulfiller_;
+    slot_ptr slot = slot_;
     std::apply(
         [&](auto&... request) {
           self->request(target_, actors::hop_timeout(self, target_, deadline_), request...)
-              .then([fulfiller](Reply& reply) { (*fulfiller)->fulfill(std::move(reply)); },
-                    [fulfiller](caf::error& e) {
-                      (*fulfiller)->reject(to_exception(actors::from_caf_error(e)));
-                    });
+              .then(
+                  [slot](Reply& reply) { slot->fulfill(std::move(reply)); },
+                  [slot](caf::error& e) { slot->reject(to_exception(actors::from_caf_error(e))); });
         },
         request_);
   }
@@ -67,14 +101,15 @@ class typed_bridge_call final : public bridge_call {
  private:
   Handle target_;
   actors::clock::time_point deadline_;
-  fulfiller_ptr fulfiller_;
+  slot_ptr slot_;
   std::tuple<Ts...> request_;
 };
 
-// A call ready to hand to the bridge actor, and the promise of its reply.
+// A call ready to hand to the bridge actor, and where its reply will be.
 template <class Reply>
 struct prepared_call {
-  kj::Promise<Reply> reply;
+  std::shared_ptr<reply_slot<Reply>> slot; // first, so that it outlives `reply`
+  kj::Promise<Reply> reply;                // fulfilled across threads
   bridge_call_ptr call;
 };
 
@@ -82,11 +117,10 @@ template <class Reply, class Handle, class... Ts>
 prepared_call<Reply> prepare_call(const Handle& target, actors::clock::time_point deadline,
                                   Ts... request) {
   auto paf = kj::newPromiseAndCrossThreadFulfiller<Reply>();
-  auto fulfiller =
-      std::make_shared<kj::Own<kj::CrossThreadPromiseFulfiller<Reply>>>(kj::mv(paf.fulfiller));
-  return {std::move(paf.promise),
-          std::make_shared<typed_bridge_call<Reply, Handle, Ts...>>(
-              target, deadline, std::move(fulfiller), std::move(request)...)};
+  auto slot = std::make_shared<reply_slot<Reply>>(kj::mv(paf.fulfiller));
+  auto call = std::make_shared<typed_bridge_call<Reply, Handle, Ts...>>(target, deadline, slot,
+                                                                        std::move(request)...);
+  return {std::move(slot), std::move(paf.promise), std::move(call)};
 }
 
 // Hands the request to a CAF worker.
@@ -105,7 +139,11 @@ template <class Reply, class Handle, class... Ts>
 kj::Promise<Reply> ask_here(rpc_thread_unit& here, const caf::actor& bridge, const Handle& target,
                             actors::clock::time_point deadline, Ts... request) {
   auto prepared = prepare_call<Reply>(target, deadline, std::move(request)...);
+  prepared.slot->collect_here(true);
   here.send_and_run(bridge, caf::make_message(std::move(prepared.call)), 3);
+  prepared.slot->collect_here(false);
+  KJ_IF_MAYBE (answer, prepared.slot->take_answer())
+    return kj::mv(*answer);
   return std::move(prepared.reply);
 }
 

@@ -26,6 +26,7 @@ namespace {
 using where_atom = caf::atom_constant<caf::atom("where")>;
 using hold_atom = caf::atom_constant<caf::atom("hold")>;
 using fan_atom = caf::atom_constant<caf::atom("fan")>;
+using fail_atom = caf::atom_constant<caf::atom("fail")>;
 
 uint64_t this_thread_id() {
   return std::hash<std::thread::id>{}(std::this_thread::get_id());
@@ -36,6 +37,9 @@ caf::behavior reporter(caf::event_based_actor*, std::shared_future<void> release
                        std::atomic<bool>* holding) {
   return {
       [](where_atom) { return this_thread_id(); },
+      [](fail_atom) -> caf::result<uint64_t> {
+        return actors::to_caf_error(status(error_code::not_found, "no such thing"));
+      },
       [release, holding](hold_atom) {
         holding->store(true);
         release.wait();
@@ -134,5 +138,24 @@ TEST_CASE("ask_here lends the thread for three activations; the rest run on the 
     REQUIRE(threads.size() == children.size());
     auto here_count = std::count(threads.begin(), threads.end(), this_thread_id());
     REQUIRE(here_count <= 1);
+  }
+}
+
+TEST_CASE("an error answer reaches the caller as the tagd exception on either path", "[bridge]") {
+  actors_and_loop t;
+  caf::actor bridge = spawn_bridge(*t.system);
+  caf::actor target = t.spawn_reporter();
+  rpc_thread_unit here(*t.system);
+  auto expect_not_found = [&](kj::Promise<uint64_t> answer) {
+    auto failure = kj::runCatchingExceptions([&] { answer.wait(t.io.waitScope); });
+    KJ_IF_MAYBE (e, failure) {
+      CHECK(std::string(e->getDescription().cStr()) == "NOT_FOUND: no such thing");
+    } else {
+      FAIL("no exception");
+    }
+  };
+  for (int round = 0; round < 10; ++round) {
+    expect_not_found(ask_here<uint64_t>(here, bridge, target, t.deadline(), fail_atom::value));
+    expect_not_found(ask<uint64_t>(bridge, target, t.deadline(), fail_atom::value));
   }
 }
