@@ -132,9 +132,10 @@ kj::Promise<Reply> ask(const caf::actor& bridge, const Handle& target,
   return std::move(prepared.reply);
 }
 
-// Runs the request on this (the RPC) thread when the target is idle (node/rpc_thread_unit.hpp):
-// for a request one actor answers at once, such as a single-key check. Three activations: the
-// bridge, the target, the bridge again with the answer.
+// Runs the request on this (the RPC) thread when the target is idle (node/rpc_thread_unit.hpp),
+// for three activations: a single-key check (the bridge, the shard actor, the bridge with the
+// answer); an estimate or a breakdown (the bridge, the coordinator's planning, then the node
+// manager, or the bridge with an answer from stored counts). What follows runs on the workers.
 template <class Reply, class Handle, class... Ts>
 kj::Promise<Reply> ask_here(rpc_thread_unit& here, const caf::actor& bridge, const Handle& target,
                             actors::clock::time_point deadline, Ts... request) {

@@ -173,8 +173,10 @@ kj::Promise<void> rpc_service::estimate(EstimateContext context) {
   if (!query)
     return counted(failed<void>(query.error()));
   tagd_node* node = &node_;
-  return counted(ask_until<actors::estimate_reply>(query->deadline, node_.coordinator(),
-                                                   actors::estimate_atom::value, *query)
+  auto reply =
+      ask_here<actors::estimate_reply>(this_thread_, node_.bridge(), node_.coordinator(),
+                                       query->deadline, actors::estimate_atom::value, *query);
+  return counted(until_deadline(timer_, query->deadline, kj::mv(reply))
                      .then([context, node](actors::estimate_reply reply) mutable {
                        auto results = context.getResults();
                        results.setCount(reply.count);
@@ -190,9 +192,10 @@ kj::Promise<void> rpc_service::breakdown(BreakdownContext context) {
     return counted(failed<void>(query.error()));
   actors::breakdown_request r{*query, text_of(params.getTag())};
   tagd_node* node = &node_;
+  auto reply = ask_here<actors::breakdown_reply>(this_thread_, node_.bridge(), node_.coordinator(),
+                                                 query->deadline, actors::breakdown_atom::value, r);
   return counted(
-      ask_until<actors::breakdown_reply>(query->deadline, node_.coordinator(),
-                                         actors::breakdown_atom::value, r)
+      until_deadline(timer_, query->deadline, kj::mv(reply))
           .then([context, node](actors::breakdown_reply reply) mutable {
             auto results = context.getResults();
             auto entries = results.initEntries(static_cast<unsigned>(reply.counts.size()));

@@ -57,7 +57,7 @@ class rpc_service final : public wire::Tagd::Server {
   kj::Promise<void> catalog_change(Context context, std::function<tagd::status()> change);
   tagd_node& node_;
   kj::Timer& timer_;
-  rpc_thread_unit this_thread_; // lent to the actors for single-key checks
+  rpc_thread_unit this_thread_; // lent to the actors: single-key checks, estimates, breakdowns
 };
 
 } // namespace tagd::node
