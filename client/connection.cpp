@@ -6,6 +6,7 @@
 #include "client/wire.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 
 namespace tagd::client {
@@ -35,59 +36,113 @@ void set_keys(capnp::List<capnp::Text>::Builder out, const std::string* keys) {
     out.set(i, text_of(keys[i]));
 }
 
-// A running contains_many: batches of keys go out on `lanes` chains, each sending its next
-// batch when the previous answer came, so at most `lanes` requests are outstanding.
+// Calls that each carry a batch of `total` items: they go out on several chains ("lanes"), each
+// sending its next batch when the previous answer came, so at most as many requests as lanes
+// are outstanding; the first failure stops every lane.
+struct batched_calls {
+  size_t total = 0;
+  size_t batch = 1;
+  size_t next = 0;
+  bool failed = false;
+  std::function<kj::Promise<void>(size_t begin, size_t count)> send;
+};
+
+kj::Promise<void> batch_lane(batched_calls& calls) {
+  if (calls.failed || calls.next >= calls.total)
+    return kj::READY_NOW;
+  size_t begin = calls.next;
+  size_t count = std::min(calls.batch, calls.total - begin);
+  calls.next += count;
+  return calls.send(begin, count)
+      .then([&calls]() { return batch_lane(calls); })
+      .catch_([&calls](kj::Exception&& e) -> kj::Promise<void> {
+        calls.failed = true;
+        return kj::mv(e);
+      });
+}
+
+kj::Promise<void> run_in_lanes(session& s, batched_calls& calls) {
+  calls.batch = std::max<size_t>(1, s.options.max_keys_per_request);
+  size_t lanes = std::max<size_t>(1, s.options.requests_in_flight);
+  auto lane_promises = kj::heapArrayBuilder<kj::Promise<void>>(lanes);
+  for (size_t i = 0; i < lanes; ++i)
+    lane_promises.add(batch_lane(calls));
+  return kj::joinPromises(lane_promises.finish());
+}
+
+// A running contains_many.
 struct membership_job {
   std::string group;
   uint32_t version = 0;
   const std::vector<std::string>* keys = nullptr;
   std::vector<std::string> owned_keys; // the keys of an asynchronous call
-  size_t batch = 1;
-  size_t next = 0;
-  bool failed = false; // the other lanes stop sending
   std::vector<bool> members;
+  batched_calls calls;
 };
-
-kj::Promise<void> membership_lane(session& s, membership_job& job) {
-  if (job.failed || job.next >= job.keys->size())
-    return kj::READY_NOW;
-  size_t begin = job.next;
-  size_t count = std::min(job.batch, job.keys->size() - begin);
-  job.next += count;
-  auto request = s.tagd.containsManyRequest(
-      one_segment_for(job.keys->data() + begin, count, job.group.size()));
-  request.setGroup(text_of(job.group));
-  request.setVersion(job.version);
-  set_keys(request.initKeys(static_cast<unsigned>(count)), job.keys->data() + begin);
-  using reply_type = capnp::Response<wire::Tagd::ContainsManyResults>;
-  auto reply = s.with_timeout<reply_type>(s.send_bounded(request, "a containsMany request"));
-  return reply
-      .then([&s, &job, begin, count](reply_type&& reply) {
-        auto members = reply.getMembers();
-        if (members.size() != count)
-          detail::fail("INTERNAL", "the node answered " + std::to_string(members.size()) +
-                                       " memberships for " + std::to_string(count) + " keys");
-        for (unsigned i = 0; i < count; ++i)
-          job.members[begin + i] = members[i];
-        return membership_lane(s, job);
-      })
-      .catch_([&job](kj::Exception&& e) -> kj::Promise<void> {
-        job.failed = true;
-        return kj::mv(e);
-      });
-}
 
 kj::Promise<std::vector<bool>> contains_many_on_loop(session& s, kj::Own<membership_job> job) {
   job->members.assign(job->keys->size(), false);
-  job->batch = std::max<size_t>(1, s.options.max_keys_per_request);
-  size_t lanes = std::max<size_t>(1, s.options.requests_in_flight);
-  auto lane_promises = kj::heapArrayBuilder<kj::Promise<void>>(lanes);
-  for (size_t i = 0; i < lanes; ++i)
-    lane_promises.add(membership_lane(s, *job));
+  job->calls.total = job->keys->size();
+  job->calls.send = [&s, &job = *job](size_t begin, size_t count) {
+    auto request = s.tagd.containsManyRequest(
+        one_segment_for(job.keys->data() + begin, count, job.group.size()));
+    request.setGroup(text_of(job.group));
+    request.setVersion(job.version);
+    set_keys(request.initKeys(static_cast<unsigned>(count)), job.keys->data() + begin);
+    using reply_type = capnp::Response<wire::Tagd::ContainsManyResults>;
+    return s.with_timeout<reply_type>(s.send_bounded(request, "a containsMany request"))
+        .then([&job, begin, count](reply_type&& reply) {
+          auto members = reply.getMembers();
+          if (members.size() != count)
+            detail::fail("INTERNAL", "the node answered " + std::to_string(members.size()) +
+                                         " memberships for " + std::to_string(count) + " keys");
+          for (unsigned i = 0; i < count; ++i)
+            job.members[begin + i] = members[i];
+        });
+  };
   membership_job& ref = *job;
-  return kj::joinPromises(lane_promises.finish())
+  return run_in_lanes(s, job->calls)
       .then([&ref]() { return std::move(ref.members); })
       .attach(kj::mv(job));
+}
+
+// A running upload of more keys than one request carries: batches on one Upload capability
+// (calls on a capability arrive in the order sent, so the node keeps the keys' order), then one
+// commit.
+struct upload_job {
+  std::vector<std::string> keys;
+  kj::Maybe<wire::Upload::Client> upload;
+  batched_calls calls;
+};
+
+kj::Promise<upload_result> upload_on_loop(session& s, const std::string& group,
+                                          const std::string& entity, kj::Own<upload_job> job) {
+  auto begin = s.tagd.beginUploadRequest();
+  begin.setGroup(text_of(group));
+  begin.setEntity(text_of(entity));
+  using begun_type = capnp::Response<wire::Tagd::BeginUploadResults>;
+  using reply_type = capnp::Response<wire::Upload::CommitResults>;
+  upload_job& ref = *job;
+  return s.with_timeout<begun_type>(begin.send())
+      .then([&s, &ref](begun_type&& begun) {
+        wire::Upload::Client& upload = ref.upload.emplace(begun.getUpload());
+        ref.calls.total = ref.keys.size();
+        ref.calls.send = [&s, &ref, &upload](size_t first, size_t count) {
+          auto request = upload.addKeysRequest(one_segment_for(ref.keys.data() + first, count, 0));
+          set_keys(request.initKeys(static_cast<unsigned>(count)), ref.keys.data() + first);
+          using added_type = capnp::Response<wire::Upload::AddKeysResults>;
+          return s.with_timeout<added_type>(s.send_bounded(request, "an upload batch"))
+              .ignoreResult();
+        };
+        return run_in_lanes(s, ref.calls).then([&s, &upload]() {
+          return s.with_timeout<reply_type>(upload.commitRequest().send());
+        });
+      })
+      .then([](reply_type&& reply) {
+        return upload_result{detail::from_wire(reply.getVersion()), reply.getUnknownKeys(),
+                             detail::from_wire(reply.getUnknownSample())};
+      })
+      .attach(kj::mv(job)); // dropping the Upload capability without commit aborts it
 }
 
 // A catalog change: `make` creates the request, `fill` completes it; the reply is the new
@@ -293,6 +348,12 @@ upload_result connection::upload(const std::string& group, const std::string& en
 std::future<upload_result> connection::upload_async(const std::string& group,
                                                     const std::string& entity,
                                                     const std::vector<std::string>& keys) {
+  if (keys.size() > owner_->options().max_keys_per_request)
+    return owner_->submit<upload_result, false>([&](session& s) {
+      auto job = kj::heap<upload_job>();
+      job->keys = keys; // an asynchronous call: the caller's vector may go before the batches
+      return upload_on_loop(s, group, entity, kj::mv(job));
+    });
   return owner_->submit<upload_result>([&](session& s) {
     auto request = s.tagd.uploadRequest(
         one_segment_for(keys.data(), keys.size(), group.size() + entity.size()));

@@ -172,6 +172,8 @@ class connection {
                        const query_options& options = {});
   std::future<select_result> select_async(const std::string& group, const std::string& expression,
                                           const query_options& options = {});
+  // One new group version of the known keys. More than options().max_keys_per_request keys go
+  // in batches (Tagd.beginUpload); still one version, and none if a batch fails.
   upload_result upload(const std::string& group, const std::string& entity,
                        const std::vector<std::string>& keys);
   std::future<upload_result> upload_async(const std::string& group, const std::string& entity,

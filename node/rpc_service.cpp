@@ -3,6 +3,7 @@
 #include "actors/fan_out.hpp"
 #include "node/export_session.hpp"
 #include "node/import_session.hpp"
+#include "node/upload_session.hpp"
 #include "node/wire_convert.hpp"
 
 #include <kj/async.h>
@@ -237,14 +238,19 @@ kj::Promise<void> rpc_service::upload(UploadContext context) {
   return counted(
       ask_until<upload_report>(r.deadline, node_.coordinator(), actors::upload_atom::value, r)
           .then([context, node](upload_report report) mutable {
-            auto results = context.getResults();
-            fill_group_version(results.initVersion(), report.version, *node->db().snapshot());
-            results.setUnknownKeys(report.unknown_keys);
-            auto sample =
-                results.initUnknownSample(static_cast<unsigned>(report.unknown_sample.size()));
-            for (unsigned i = 0; i < report.unknown_sample.size(); ++i)
-              sample.set(i, report.unknown_sample[i]);
+            fill_upload_results(context.getResults(), report, *node->db().snapshot());
           }));
+}
+
+kj::Promise<void> rpc_service::beginUpload(BeginUploadContext context) {
+  auto params = context.getParams();
+  auto session =
+      upload_session::begin(node_, timer_, text_of(params.getGroup()), text_of(params.getEntity()));
+  if (!session)
+    return counted(failed<void>(session.error()));
+  context.getResults().setUpload(kj::mv(*session));
+  ++node_.requests_served;
+  return kj::READY_NOW;
 }
 
 result<rpc_service::group_at> rpc_service::resolve_group(const std::string& group,

@@ -37,6 +37,7 @@ class rpc_service final : public wire::Tagd::Server {
   kj::Promise<void> contains(ContainsContext context) override;
   kj::Promise<void> containsMany(ContainsManyContext context) override;
   kj::Promise<void> groupsOf(GroupsOfContext context) override;
+  kj::Promise<void> beginUpload(BeginUploadContext context) override;
 
  private:
   // Asks an actor; fails with DEADLINE_EXCEEDED at the deadline whatever the actors do.

@@ -26,4 +26,14 @@ void fill_group_version(wire::GroupVersionInfo::Builder out, const group_version
                         const catalog_state& state);
 void fill_catalog(wire::Catalog::Builder out, const catalog_state& state);
 
+// The answer of an upload: Tagd.upload and Upload.commit have the same fields.
+template <class Results>
+void fill_upload_results(Results results, const upload_report& report, const catalog_state& state) {
+  fill_group_version(results.initVersion(), report.version, state);
+  results.setUnknownKeys(report.unknown_keys);
+  auto sample = results.initUnknownSample(static_cast<unsigned>(report.unknown_sample.size()));
+  for (unsigned i = 0; i < report.unknown_sample.size(); ++i)
+    sample.set(i, report.unknown_sample[i]);
+}
+
 } // namespace tagd::node

@@ -159,6 +159,15 @@ interface Import {
   abort @2 () -> ();
 }
 
+# ---- streaming upload of an external group (beginUpload) ----
+# Keys arrive in batches of at most --max-batch-keys; nothing is visible until commit, which
+# answers as upload does. A session dropped without commit aborts.
+interface Upload {
+  addKeys @0 (keys :List(Text)) -> (keysSoFar :UInt64);
+  commit @1 () -> (version :GroupVersionInfo, unknownKeys :UInt64, unknownSample :List(Text));
+  abort @2 () -> ();
+}
+
 # ---- real-time rows ----
 
 struct Field { union { null @0 :Void; value @1 :Text; } }
@@ -216,4 +225,7 @@ interface Tagd {
   contains @16 (group :Text, version :UInt32, key :Text) -> (member :Bool);
   containsMany @17 (group :Text, version :UInt32, keys :List(Text)) -> (members :List(Bool));
   groupsOf @18 (entity :Text, key :Text) -> (groups :List(Text));
+
+  # An upload too large for one message: keys in batches, then one new group version.
+  beginUpload @19 (group :Text, entity :Text) -> (upload :Upload);
 }

@@ -1,0 +1,64 @@
+#include "node/upload_session.hpp"
+
+#include "node/wire_convert.hpp"
+
+namespace tagd::node {
+
+namespace {
+kj::Promise<void> finished_already() {
+  return kj::Promise<void>(
+      to_exception(status(error_code::invalid_argument, "this upload was already finished")));
+}
+} // namespace
+
+result<wire::Upload::Client> upload_session::begin(tagd_node& node, kj::Timer& timer,
+                                                   std::string group, std::string entity) {
+  if (group.empty())
+    return status(error_code::invalid_argument, "an upload needs a group name");
+  if (!entity.empty())
+    TAGD_TRY(node.db().key_kind_of(entity).take_status());
+  return wire::Upload::Client(
+      kj::heap<upload_session>(node, timer, std::move(group), std::move(entity)));
+}
+
+upload_session::upload_session(tagd_node& node, kj::Timer& timer, std::string group,
+                               std::string entity)
+    : node_(node), timer_(timer), group_(std::move(group)), entity_(std::move(entity)) {}
+
+kj::Promise<void> upload_session::addKeys(AddKeysContext context) {
+  if (finished_)
+    return finished_already();
+  auto keys = context.getParams().getKeys();
+  uint32_t limit = node_.options().limit.max_batch_keys;
+  if (keys.size() > limit)
+    return kj::Promise<void>(to_exception(status(
+        error_code::too_large, "an upload batch has at most " + std::to_string(limit) + " keys")));
+  keys_.reserve(keys_.size() + keys.size());
+  for (auto key : keys)
+    keys_.push_back(text_of(key));
+  context.getResults().setKeysSoFar(keys_.size());
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> upload_session::commit(CommitContext context) {
+  if (finished_)
+    return finished_already();
+  finished_ = true;
+  actors::upload_request r{group_, entity_, std::move(keys_),
+                           deadline_after(node_.options().deadline_ms)};
+  auto deadline = r.deadline;
+  tagd_node* node = &node_;
+  return ask_until<upload_report>(timer_, node_.bridge(), deadline, node_.coordinator(),
+                                  actors::upload_atom::value, std::move(r))
+      .then([context, node](upload_report report) mutable {
+        fill_upload_results(context.getResults(), report, *node->db().snapshot());
+      });
+}
+
+kj::Promise<void> upload_session::abort(AbortContext) {
+  finished_ = true;
+  std::vector<std::string>().swap(keys_);
+  return kj::READY_NOW;
+}
+
+} // namespace tagd::node
