@@ -142,11 +142,11 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::pointer self, da
             select_atom::value, select_part_request{*pending, shared_plan, r.query.deadline});
         return promise;
       },
-      [=](upload_atom, const upload_request& r) -> caf::result<upload_report> {
+      [=](upload_atom, upload_request& r) -> caf::result<upload_report> {
         if (status late = check_deadline(r.deadline); !late)
           return to_caf_error(late);
         const std::string& entity = entity_or_default(r.entity);
-        auto keys = db->keys_by_vshard(entity, r.keys);
+        auto keys = db->keys_by_vshard(entity, std::move(r.keys));
         if (!keys)
           return to_caf_error(keys.error());
         auto pending = begin_version(*db, r.group, entity);
@@ -226,31 +226,30 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::pointer self, da
             export_atom::value, export_part_request{r.group, info.version, r.deadline, false});
         return promise;
       },
-      [=](contains_atom verb, const contains_many_request& r) -> caf::result<std::vector<bool>> {
+      [=](contains_atom verb, contains_many_request& r) -> caf::result<std::vector<bool>> {
         if (status late = check_deadline(r.deadline); !late)
           return to_caf_error(late);
-        auto keys = db->keys_by_vshard(r.entity, r.keys);
+        size_t n = r.keys.size();
+        auto keys = db->keys_by_vshard(r.entity, std::move(r.keys));
         if (!keys)
           return to_caf_error(keys.error());
         // One node holds every vshard for now; the cluster splits the keys by node here.
         contains_parts_request parts{
             r.group, r.version,
-            std::make_shared<std::map<uint32_t, keys_of_vshard>>(std::move(*keys)), r.keys.size(),
-            r.deadline};
+            std::make_shared<std::map<uint32_t, keys_of_vshard>>(std::move(*keys)), n, r.deadline};
         auto promise = self->make_response_promise<std::vector<bool>>();
         fan_out_same<std::vector<bool>>(
             self, nodes, r.deadline,
-            deliver_folded<std::vector<bool>>(
-                promise,
-                [n = r.keys.size()](std::vector<std::vector<bool>> of_nodes) {
-                  // each node answered for its own keys only
-                  std::vector<bool> answers(n, false);
-                  for (const auto& found : of_nodes)
-                    for (size_t i = 0; i < n; ++i)
-                      if (found[i])
-                        answers[i] = true;
-                  return answers;
-                }),
+            deliver_folded<std::vector<bool>>(promise,
+                                              [n](std::vector<std::vector<bool>> of_nodes) {
+                                                // each node answered for its own keys only
+                                                std::vector<bool> answers(n, false);
+                                                for (const auto& found : of_nodes)
+                                                  for (size_t i = 0; i < n; ++i)
+                                                    if (found[i])
+                                                      answers[i] = true;
+                                                return answers;
+                                              }),
             verb, parts);
         return promise;
       },

@@ -104,7 +104,9 @@ struct upload_parts_request {
 
 struct upload_part_request {
   pending_group_version pending;
-  keys_of_vshard keys; // this vshard's share
+  // This vshard's share: a view into the coordinator's split, which it keeps alive (an upload
+  // can be millions of keys; copying each share cost a copy of every key).
+  std::shared_ptr<const keys_of_vshard> keys;
   clock::time_point deadline;
 };
 

@@ -68,10 +68,11 @@ node_manager_actor::behavior_type node_manager(node_manager_actor::pointer self,
                   return merged;
                 }),
             [&](size_t v) {
+              static const keys_of_vshard none;
               auto of_vshard = r.keys->find(static_cast<uint32_t>(v));
+              const keys_of_vshard* share = of_vshard == r.keys->end() ? &none : &of_vshard->second;
               upload_part_request part{
-                  r.pending, of_vshard == r.keys->end() ? keys_of_vshard{} : of_vshard->second,
-                  r.deadline};
+                  r.pending, std::shared_ptr<const keys_of_vshard>(r.keys, share), r.deadline};
               return std::make_tuple(verb, std::move(part));
             });
         return promise;

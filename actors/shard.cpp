@@ -50,7 +50,7 @@ shard_actor::behavior_type shard(shard_actor::pointer self, database* db, uint32
       [=](upload_atom, const upload_part_request& r) -> caf::result<upload_part> {
         if (auto late = too_late(r.deadline, vshard))
           return *late;
-        return reply(db->upload_vshard(r.pending, vshard, r.keys));
+        return reply(db->upload_vshard(r.pending, vshard, *r.keys));
       },
       [=](export_atom, const export_part_request& r) -> caf::result<export_part> {
         if (auto late = too_late(r.deadline, vshard))

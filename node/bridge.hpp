@@ -89,8 +89,9 @@ class typed_bridge_call final : public bridge_call {
   void start(caf::event_based_actor* self) override {
     slot_ptr slot = slot_;
     std::apply(
-        [&](auto&... request) {
-          self->request(target_, actors::hop_timeout(self, target_, deadline_), request...)
+        [&](auto&... request) { // a call starts once: its request moves into the message
+          self->request(target_, actors::hop_timeout(self, target_, deadline_),
+                        std::move(request)...)
               .then(
                   [slot](Reply& reply) { slot->fulfill(std::move(reply)); },
                   [slot](caf::error& e) { slot->reject(to_exception(actors::from_caf_error(e))); });

@@ -33,8 +33,7 @@ kj::Promise<void> upload_session::addKeys(AddKeysContext context) {
   if (keys.size() > limit)
     return kj::Promise<void>(to_exception(status(
         error_code::too_large, "an upload batch has at most " + std::to_string(limit) + " keys")));
-  keys_.reserve(keys_.size() + keys.size());
-  for (auto key : keys)
+  for (auto key : keys) // no reserve(): an exact one per batch would copy every key each time
     keys_.push_back(text_of(key));
   context.getResults().setKeysSoFar(keys_.size());
   return kj::READY_NOW;

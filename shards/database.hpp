@@ -328,8 +328,8 @@ class database {
   status index_keys(const std::string& entity);
   // Text keys split by vshard (only vshards with keys), for upload_vshard and contains_vshard;
   // fails (invalid_argument) on the first key that is not one of the entity type.
-  result<std::map<uint32_t, keys_of_vshard>>
-  keys_by_vshard(const std::string& entity, const std::vector<std::string>& keys) const;
+  result<std::map<uint32_t, keys_of_vshard>> keys_by_vshard(const std::string& entity,
+                                                            std::vector<std::string> keys) const;
   worker_pool& workers() { return *workers_; }
   // Per tag, its value dictionary (enum and set tags) or null.
   std::vector<value_dictionary*> dictionaries_of(const std::vector<tag_def>& tags);

@@ -218,7 +218,7 @@ status database::index_keys(const std::string& entity) {
 }
 
 result<std::map<uint32_t, keys_of_vshard>>
-database::keys_by_vshard(const std::string& entity, const std::vector<std::string>& keys) const {
+database::keys_by_vshard(const std::string& entity, std::vector<std::string> keys) const {
   TAGD_TRY_ASSIGN(kind, key_kind_of(entity));
   // Two passes, so that every list is allocated once at its size (this is on the path of every
   // batched membership check).
@@ -239,7 +239,7 @@ database::keys_by_vshard(const std::string& entity, const std::vector<std::strin
     }
   for (size_t i = 0; i < keys.size(); ++i) {
     keys_of_vshard& part = by_vshard[located[i].first];
-    part.keys.push_back(keys[i]);
+    part.keys.push_back(std::move(keys[i])); // a caller that can spare its keys moves them in
     part.stored.push_back(std::move(located[i].second));
     part.positions.push_back(i);
   }
