@@ -1039,6 +1039,19 @@ void run_validation(const rpc_bench_options& o, const std::string& root,
     count_mismatch("group g", "m", selected.version.count, members);
   const uint32_t version = selected.version.version;
   const uint32_t vshards = setup.status().vshards;
+  // The same members as an uploaded group: more keys than one request, so the client streams them.
+  double upload_seconds = 0;
+  {
+    std::vector<std::string> member_keys;
+    member_keys.reserve(members);
+    for (uint64_t id = o.member_every; id <= o.ids; id += o.member_every)
+      member_keys.push_back(std::to_string(id));
+    stopwatch upload_clock;
+    tc::upload_result uploaded = setup.upload("u", "", member_keys);
+    upload_seconds = upload_clock.seconds();
+    if (uploaded.version.count != members || uploaded.unknown_keys != 0)
+      count_mismatch("uploaded group u", "members", uploaded.version.count, members);
+  }
 
   // ---- Redis: the same ids as bits of one key ----
   redis_server redis(o.redis_server, dir + "/redis");
@@ -1054,6 +1067,13 @@ void run_validation(const rpc_bench_options& o, const std::string& root,
               "over RPC in %s s, selected as group `g` = `m` in %s ms; process RSS %s\n",
               static_cast<unsigned long long>(members), vshards, fixed(import_seconds, 2).c_str(),
               fixed(select_ms, 1).c_str(), megabytes(node.rss_bytes()).c_str());
+  std::printf("- the same members uploaded as group `u` (%llu keys, streamed in requests of "
+              "100,000) in %s s: %s keys/s\n",
+              static_cast<unsigned long long>(members), fixed(upload_seconds, 2).c_str(),
+              per_second(static_cast<double>(members) / upload_seconds).c_str());
+  summary.push_back("upload over RPC: " + std::to_string(members) + " keys as one group in " +
+                    fixed(upload_seconds, 2) + " s (" +
+                    per_second(static_cast<double>(members) / upload_seconds) + " keys/s)");
   std::printf("- Redis (`redis-server --save '' --appendonly no`): SETBIT of the members, "
               "pipelined 10,000 deep, in %s s; process RSS %s\n",
               fixed(load_seconds, 2).c_str(), megabytes(redis.rss_bytes()).c_str());
