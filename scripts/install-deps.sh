@@ -6,7 +6,7 @@ packages=(
   libroaring-dev liblmdb-dev lmdb-utils libxxhash-dev zlib1g-dev
   nlohmann-json3-dev catch2
   libcaf-dev capnproto libcapnp-dev libboost-program-options-dev libspdlog-dev
-  libhiredis-dev
+  libhiredis-dev libjemalloc-dev
 )
 missing=()
 for p in "${packages[@]}"; do
