@@ -67,9 +67,14 @@ kj::Promise<export_session::text_ptr> export_session::text_of_part(const export_
 }
 
 void export_session::made(const export_part& part, export_part again) {
-  if (node_.options().inject_export_fault && &part == &reply_.parts.front() &&
-      !again.text.empty()) // the test seam: a digit for another, after the CRC was taken
-    again.text[0] = again.text[0] == '1' ? '2' : '1';
+  // The test seam (node_options::inject_export_fault), after the CRC-32 was taken.
+  const std::string& fault = node_.options().inject_export_fault;
+  if (!fault.empty() && &part == &reply_.parts.front() && !again.text.empty()) {
+    if (fault == "short")
+      again.text.pop_back();
+    else
+      again.text[0] = again.text[0] == '1' ? '2' : '1';
+  }
   if (again.rows != part.rows || again.bytes != part.bytes || again.crc32 != part.crc32) {
     failed(part.vshard,
            to_exception(status(error_code::corruption,

@@ -45,9 +45,10 @@ std::optional<node_options> parse_options(int argc, char** argv) {
        "and uploads then read every key from LMDB)") //
       ("inject-shard-delay-ms", po::value(&o.inject_shard_delay_ms),
        "for tests: every shard count waits this long (to exercise deadlines)") //
-      ("inject-export-fault", po::bool_switch(&o.inject_export_fault),
-       "for tests: every export serves its first part with one digit altered after its CRC-32 "
-       "was taken (to exercise the client's checks)") //
+      ("inject-export-fault", po::value(&o.inject_export_fault)->implicit_value("digit"),
+       "for tests: every export serves its first part altered after its CRC-32 was taken: "
+       "digit (one digit changed; the default) or short (its last byte missing), to exercise "
+       "the client's checks") //
       ("max-message-mb", po::value(&o.limit.max_message_mb)->default_value(o.limit.max_message_mb),
        "largest RPC message accepted") //
       ("max-expression-bytes",
@@ -92,6 +93,10 @@ std::optional<node_options> parse_options(int argc, char** argv) {
     throw std::runtime_error("--deadline-ms must be positive");
   if (o.scheduler != "sharing" && o.scheduler != "stealing")
     throw std::runtime_error("--scheduler must be sharing or stealing, not '" + o.scheduler + "'");
+  if (!o.inject_export_fault.empty() && o.inject_export_fault != "digit" &&
+      o.inject_export_fault != "short")
+    throw std::runtime_error("--inject-export-fault must be digit or short, not '" +
+                             o.inject_export_fault + "'");
   if (o.threads == 0)
     throw std::runtime_error("--threads must be at least 1");
   auto colon = o.listen.rfind(':');

@@ -30,7 +30,9 @@ struct node_options {
   bool no_sync = false;               // LMDB without fsync: fast, not durable (tests, benchmarks)
   bool no_key_index = false;          // look keys up in LMDB only (database_options::key_index)
   uint32_t inject_shard_delay_ms = 0; // test seam: shard actors wait this long per count
-  bool inject_export_fault = false;   // test seam: exports serve one altered byte (a bad CRC)
+  // Test seam: exports serve their first part altered after it was described: "digit" (one digit
+  // changed: a bad CRC-32) or "short" (its last byte missing); "" for none.
+  std::string inject_export_fault;
   limits limit;
 };
 
