@@ -229,20 +229,22 @@ database::keys_by_vshard(const std::string& entity, std::vector<std::string> key
     located[i] = std::move(one);
     ++per_vshard[located[i].first];
   }
-  std::map<uint32_t, keys_of_vshard> by_vshard;
-  for (uint32_t v = 0; v < vshards_; ++v)
-    if (per_vshard[v] > 0) {
-      keys_of_vshard& part = by_vshard[v];
-      part.keys.reserve(per_vshard[v]);
-      part.stored.reserve(per_vshard[v]);
-      part.positions.reserve(per_vshard[v]);
-    }
+  std::vector<keys_of_vshard> parts(vshards_); // indexed: no map lookup per key
+  for (uint32_t v = 0; v < vshards_; ++v) {
+    parts[v].keys.reserve(per_vshard[v]);
+    parts[v].stored.reserve(per_vshard[v]);
+    parts[v].positions.reserve(per_vshard[v]);
+  }
   for (size_t i = 0; i < keys.size(); ++i) {
-    keys_of_vshard& part = by_vshard[located[i].first];
+    keys_of_vshard& part = parts[located[i].first];
     part.keys.push_back(std::move(keys[i])); // a caller that can spare its keys moves them in
     part.stored.push_back(std::move(located[i].second));
     part.positions.push_back(i);
   }
+  std::map<uint32_t, keys_of_vshard> by_vshard;
+  for (uint32_t v = 0; v < vshards_; ++v)
+    if (per_vshard[v] > 0)
+      by_vshard.emplace(v, std::move(parts[v]));
   return by_vshard;
 }
 
