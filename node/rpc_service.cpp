@@ -25,6 +25,14 @@ kj::Promise<Reply> rpc_service::ask_until(actors::clock::time_point deadline, co
   return node::ask_until<Reply>(timer_, node_.bridge(), deadline, target, std::move(request)...);
 }
 
+template <class Reply, class Handle, class... Ts>
+kj::Promise<Reply> rpc_service::ask_here_until(actors::clock::time_point deadline,
+                                               const Handle& target, Ts... request) {
+  return until_deadline(
+      timer_, deadline,
+      ask_here<Reply>(this_thread_, node_.bridge(), target, deadline, std::move(request)...));
+}
+
 kj::Promise<void> rpc_service::counted(kj::Promise<void> work) {
   ++node_.requests_in_flight;
   return work
@@ -174,10 +182,8 @@ kj::Promise<void> rpc_service::estimate(EstimateContext context) {
   if (!query)
     return counted(failed<void>(query.error()));
   tagd_node* node = &node_;
-  auto reply =
-      ask_here<actors::estimate_reply>(this_thread_, node_.bridge(), node_.coordinator(),
-                                       query->deadline, actors::estimate_atom::value, *query);
-  return counted(until_deadline(timer_, query->deadline, kj::mv(reply))
+  return counted(ask_here_until<actors::estimate_reply>(query->deadline, node_.coordinator(),
+                                                        actors::estimate_atom::value, *query)
                      .then([context, node](actors::estimate_reply reply) mutable {
                        auto results = context.getResults();
                        results.setCount(reply.count);
@@ -193,10 +199,9 @@ kj::Promise<void> rpc_service::breakdown(BreakdownContext context) {
     return counted(failed<void>(query.error()));
   actors::breakdown_request r{*query, text_of(params.getTag())};
   tagd_node* node = &node_;
-  auto reply = ask_here<actors::breakdown_reply>(this_thread_, node_.bridge(), node_.coordinator(),
-                                                 query->deadline, actors::breakdown_atom::value, r);
   return counted(
-      until_deadline(timer_, query->deadline, kj::mv(reply))
+      ask_here_until<actors::breakdown_reply>(query->deadline, node_.coordinator(),
+                                              actors::breakdown_atom::value, r)
           .then([context, node](actors::breakdown_reply reply) mutable {
             auto results = context.getResults();
             auto entries = results.initEntries(static_cast<unsigned>(reply.counts.size()));
@@ -289,10 +294,8 @@ kj::Promise<void> rpc_service::contains(ContainsContext context) {
     return counted(failed<void>(located.error()));
   r.stored_keys = {std::move(located->second)};
   // Straight to the shard actor that owns the key's vshard, on this thread when it is idle.
-  auto reply =
-      ask_here<std::vector<bool>>(this_thread_, node_.bridge(), node_.shard(located->first),
-                                  r.deadline, actors::contains_atom::value, r);
-  return counted(until_deadline(timer_, r.deadline, kj::mv(reply))
+  return counted(ask_here_until<std::vector<bool>>(r.deadline, node_.shard(located->first),
+                                                   actors::contains_atom::value, r)
                      .then([context](std::vector<bool> members) mutable {
                        context.getResults().setMember(members.at(0));
                      }));

@@ -44,6 +44,10 @@ class rpc_service final : public wire::Tagd::Server {
   template <class Reply, class Handle, class... Ts>
   kj::Promise<Reply> ask_until(actors::clock::time_point deadline, const Handle& target,
                                Ts... request);
+  // The same, run on this thread while the actors it reaches are idle (node/bridge.hpp).
+  template <class Reply, class Handle, class... Ts>
+  kj::Promise<Reply> ask_here_until(actors::clock::time_point deadline, const Handle& target,
+                                    Ts... request);
   // The version number a request means (`version`, or the group's latest when 0) and the
   // group's entity type.
   struct group_at {
