@@ -185,15 +185,19 @@ result<const roaring_bitmap_t*> vshard_snapshot::bitmap_of(uint32_t storage_id, 
 
 result<bsi_meta> vshard_snapshot::bsi(uint32_t storage_id, uint32_t tag_id) {
   std::lock_guard lock(mutex_);
+  auto cache_key = std::make_pair(storage_id, tag_id);
+  if (auto it = bsis_.find(cache_key); it != bsis_.end())
+    return it->second;
   TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->bsi_dbi_, id_key({storage_id, tag_id})));
   bsi_meta meta;
-  if (!stored)
-    return meta;
-  if (stored->size() != 16)
-    return status(error_code::corruption, "bad bit-sliced index record");
-  std::memcpy(&meta.base, stored->data(), 8);
-  std::memcpy(&meta.bits, stored->data() + 8, 4);
-  std::memcpy(&meta.layers, stored->data() + 12, 4);
+  if (stored) {
+    if (stored->size() != 16)
+      return status(error_code::corruption, "bad bit-sliced index record");
+    std::memcpy(&meta.base, stored->data(), 8);
+    std::memcpy(&meta.bits, stored->data() + 8, 4);
+    std::memcpy(&meta.layers, stored->data() + 12, 4);
+  }
+  bsis_.emplace(cache_key, meta);
   return meta;
 }
 

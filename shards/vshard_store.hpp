@@ -48,8 +48,9 @@ uint64_t decode_u64_key(std::string_view stored);
 class vshard_store;
 
 // A read transaction shared by every reader of a vshard until its next write commits, with the
-// packs and group views opened under it: data that did not change is looked up and viewed once,
-// not once per query per vshard. Thread-safe; pointers it hands out stay valid while it lives.
+// packs, group views and bit-sliced index records opened under it: data that did not change is
+// looked up and viewed once, not once per query per vshard. Thread-safe; pointers it hands out stay
+// valid while it lives.
 class vshard_snapshot {
  public:
   ~vshard_snapshot(); // parks the transaction for the next snapshot
@@ -80,6 +81,7 @@ class vshard_snapshot {
   lmdb_txn txn_;
   std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<bitmap_pack_view>> packs_;
   std::map<std::pair<uint32_t, uint32_t>, frozen_bitmap> groups_;
+  std::map<std::pair<uint32_t, uint32_t>, bsi_meta> bsis_;
 };
 
 // A consistent read of one vshard: what it returns stays valid while the reader lives. Cheap
