@@ -12,11 +12,6 @@ snapshot_info snapshot_of(const query_plan& plan) {
   return {plan.catalog_version, plan.table_versions, plan.group_versions};
 }
 
-const std::string& entity_or_default(const std::string& entity) {
-  static const std::string user = "user";
-  return entity.empty() ? user : entity;
-}
-
 query_options options_of(const query_request& r) {
   query_options options;
   if (r.now != 0)

@@ -42,7 +42,7 @@ struct count_request {
 
 // An expression from a client, to be bound against the catalog.
 struct query_request {
-  std::string entity;     // "" means "user"
+  std::string entity;     // "" means default_entity()
   std::string expression; // text form (docs/expressions.md)
   int64_t now = 0;        // seconds since the epoch for WITHIN; 0: the node's clock
   clock::time_point deadline;

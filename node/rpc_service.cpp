@@ -97,10 +97,8 @@ kj::Promise<void> rpc_service::defineTable(DefineTableContext context) {
 
 kj::Promise<void> rpc_service::defineComposite(DefineCompositeContext context) {
   auto def = context.getParams().getDef();
-  std::string entity = text_of(def.getEntity()), name = text_of(def.getName()),
+  std::string entity = entity_or_default(text_of(def.getEntity())), name = text_of(def.getName()),
               expression = text_of(def.getExpression());
-  if (entity.empty())
-    entity = "user";
   bool materialized = def.getMaterialized();
   database* db = &node_.db();
   return catalog_change(
@@ -333,9 +331,7 @@ kj::Promise<void> rpc_service::containsMany(ContainsManyContext context) {
 kj::Promise<void> rpc_service::groupsOf(GroupsOfContext context) {
   auto params = context.getParams();
   actors::groups_of_request r;
-  r.entity = text_of(params.getEntity());
-  if (r.entity.empty())
-    r.entity = "user";
+  r.entity = entity_or_default(text_of(params.getEntity()));
   r.key = text_of(params.getKey());
   r.deadline = deadline_after(node_.options().deadline_ms);
   auto located = node_.db().locate_key(r.entity, r.key);

@@ -15,8 +15,9 @@ result<wire::Upload::Client> upload_session::begin(tagd_node& node, kj::Timer& t
                                                    std::string group, std::string entity) {
   if (group.empty())
     return status(error_code::invalid_argument, "an upload needs a group name");
-  if (!entity.empty())
-    TAGD_TRY(node.db().key_kind_of(entity).take_status());
+  // Checked now, not after every batch has been sent: an empty name means the default.
+  entity = entity_or_default(entity);
+  TAGD_TRY(node.db().key_kind_of(entity).take_status());
   return wire::Upload::Client(
       kj::heap<upload_session>(node, timer, std::move(group), std::move(entity)));
 }

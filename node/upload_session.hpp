@@ -17,7 +17,8 @@ namespace tagd::node {
 
 class upload_session final : public wire::Upload::Server {
  public:
-  // Fails for an entity type the catalog does not have ("" means the default, "user").
+  // Fails for an entity type the catalog does not have ("" means the default,
+  // entity_or_default).
   static result<wire::Upload::Client> begin(tagd_node& node, kj::Timer& timer, std::string group,
                                             std::string entity);
   upload_session(tagd_node& node, kj::Timer& timer, std::string group, std::string entity);

@@ -4,11 +4,6 @@ namespace tagd::node {
 
 namespace {
 
-const std::string& or_user(const std::string& entity) {
-  static const std::string user = "user";
-  return entity.empty() ? user : entity;
-}
-
 tag_kind kind_of(wire::TagKind k) {
   switch (k) {
   case wire::TagKind::BOOL:
@@ -92,7 +87,7 @@ std::string text_of(capnp::Text::Reader t) {
 result<table_spec> table_spec_of(wire::TableDef::Reader def) {
   table_spec spec;
   spec.name = text_of(def.getName());
-  spec.entity = or_user(text_of(def.getEntity()));
+  spec.entity = entity_or_default(text_of(def.getEntity()));
   spec.mode =
       def.getMode() == wire::TableMode::REALTIME ? table_mode::realtime : table_mode::offline;
   spec.multi_row = def.getMultiRow();
@@ -213,7 +208,7 @@ actors::clock::time_point deadline_after(uint32_t milliseconds) {
 
 result<actors::query_request> query_of(wire::Query::Reader q, const node_options& options) {
   actors::query_request r;
-  r.entity = or_user(text_of(q.getEntity()));
+  r.entity = entity_or_default(text_of(q.getEntity()));
   r.now = q.getNow();
   r.deadline = deadline_after(q.getDeadlineMs() ? q.getDeadlineMs() : options.deadline_ms);
   if (q.hasPin()) {

@@ -114,7 +114,7 @@ result<std::unique_ptr<database>> database::open(const std::string& directory,
   db->vshards_ = db->catalog_->current()->vshards;
   db->workers_ = std::make_unique<worker_pool>(options.threads);
   if (db->catalog_->current()->entities.empty())
-    TAGD_TRY(db->define_entity("user", key_kind::u64));
+    TAGD_TRY(db->define_entity(default_entity(), key_kind::u64));
   for (const auto& [name, entity] : db->catalog_->current()->entities)
     TAGD_TRY(db->open_entity_stores(entity));
   TAGD_TRY(db->drop_unreferenced_storage());

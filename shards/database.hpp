@@ -47,7 +47,7 @@ struct column_spec {
 
 struct table_spec {
   std::string name;
-  std::string entity = "user";
+  std::string entity = default_entity();
   table_mode mode = table_mode::offline;
   bool multi_row = false;
   std::string key_column = "#1";

@@ -25,6 +25,15 @@ inline bool is_ranged(tag_kind k) {
   return k == tag_kind::int_ || k == tag_kind::decimal || k == tag_kind::time;
 }
 
+// The entity type of a request, table or group that names none; a new data directory has it.
+inline const std::string& default_entity() {
+  static const std::string user = "user";
+  return user;
+}
+inline const std::string& entity_or_default(const std::string& entity) {
+  return entity.empty() ? default_entity() : entity;
+}
+
 struct entity_def {
   std::string name;
   key_kind keys = key_kind::u64;
