@@ -182,7 +182,7 @@ void connection::ping() {
   ping_async().get();
 }
 std::future<void> connection::ping_async() {
-  return owner_->submit<void>(
+  return owner_->submit_owned<void>(
       [](session& s) { return s.tagd.pingRequest().send().then([](auto) {}); });
 }
 
@@ -293,7 +293,7 @@ estimate_result connection::estimate(const std::string& expression, const query_
 }
 std::future<estimate_result> connection::estimate_async(const std::string& expression,
                                                         const query_options& options) {
-  return owner_->submit<estimate_result>([&](session& s) {
+  return owner_->submit_owned<estimate_result>([expression, options](session& s) {
     auto request = s.tagd.estimateRequest();
     detail::to_wire(expression, options, s.options.deadline_ms, request.initQuery());
     return request.send().then([](auto reply) {
@@ -309,7 +309,7 @@ breakdown_result connection::breakdown(const std::string& expression, const std:
 std::future<breakdown_result> connection::breakdown_async(const std::string& expression,
                                                           const std::string& tag,
                                                           const query_options& options) {
-  return owner_->submit<breakdown_result>([&](session& s) {
+  return owner_->submit_owned<breakdown_result>([expression, tag, options](session& s) {
     auto request = s.tagd.breakdownRequest();
     detail::to_wire(expression, options, s.options.deadline_ms, request.initQuery());
     request.setTag(text_of(tag));
@@ -392,7 +392,7 @@ bool connection::contains(const std::string& group, const std::string& key, uint
 }
 std::future<bool> connection::contains_async(const std::string& group, const std::string& key,
                                              uint32_t version) {
-  return owner_->submit<bool>([&](session& s) {
+  return owner_->submit_owned<bool>([group, key, version](session& s) {
     auto request = s.tagd.containsRequest();
     request.setGroup(text_of(group));
     request.setVersion(version);
@@ -433,7 +433,7 @@ std::vector<std::string> connection::groups_of(const std::string& key, const std
 }
 std::future<std::vector<std::string>> connection::groups_of_async(const std::string& key,
                                                                   const std::string& entity) {
-  return owner_->submit<std::vector<std::string>>([&](session& s) {
+  return owner_->submit_owned<std::vector<std::string>>([key, entity](session& s) {
     auto request = s.tagd.groupsOfRequest();
     request.setEntity(text_of(entity));
     request.setKey(text_of(key));

@@ -2,7 +2,9 @@
 
 #include <kj/debug.h>
 
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -106,7 +108,8 @@ kj::Own<session> connect_session(kj::AsyncIoProvider& io, kj::WaitScope& wait_sc
 namespace {
 
 // threading::background_thread: one thread runs the loop until the owner is destroyed; other
-// threads hand it work through its kj::Executor and wait for the work (not the reply) to run.
+// threads hand it work through its kj::Executor and wait for the work (not the reply) to run, or
+// post it to a queue that the loop drains whenever it is woken (one wake-up for many posts).
 class background_owner final : public session_owner {
  public:
   background_owner(const std::string& address, const connection_options& options)
@@ -138,6 +141,17 @@ class background_owner final : public session_owner {
     }
   }
 
+  void post(kj::Function<void(session&)> f) override {
+    std::lock_guard lock(posted_mutex_);
+    if (closed_)
+      return; // dropping f tells its caller DISCONNECTED
+    posted_.push_back(kj::mv(f));
+    if (!woken_) { // the loop will drain everything posted until it re-arms
+      woken_ = true;
+      wake_->fulfill();
+    }
+  }
+
  protected:
   kj::WaitScope* caller_wait_scope() override { return nullptr; }
 
@@ -151,8 +165,10 @@ class background_owner final : public session_owner {
       executor_ = kj::getCurrentThreadExecutor().addRef();
       session_ = s.get();
       loop_thread_ = std::this_thread::get_id();
+      kj::Promise<void> posts = serve_posts().eagerlyEvaluate(nullptr);
       ready.set_value(); // `ready` is gone after this: the constructor returns
       stop.promise.wait(io.waitScope);
+      close_posts();
       session_ = nullptr;
       // `s` goes first: pending calls fail with DISCONNECTED while the loop still exists.
     } catch (...) {
@@ -160,8 +176,40 @@ class background_owner final : public session_owner {
     }
   }
 
+  // On the loop thread: runs what was posted so far, and arms the next wake-up.
+  kj::Promise<void> serve_posts() {
+    std::vector<kj::Function<void(session&)>> batch;
+    auto next = kj::newPromiseAndCrossThreadFulfiller<void>();
+    {
+      std::lock_guard lock(posted_mutex_);
+      batch.swap(posted_);
+      wake_ = kj::mv(next.fulfiller);
+      woken_ = false;
+    }
+    for (auto& f : batch) {
+      try {
+        f(*session_);
+      } catch (...) { // the call's reply slot, dropped on the way out, told its caller
+      }
+    }
+    return next.promise.then([this] { return serve_posts(); });
+  }
+
+  // On the loop thread as it ends: what is still queued fails with DISCONNECTED.
+  void close_posts() {
+    std::vector<kj::Function<void(session&)>> unrun;
+    std::lock_guard lock(posted_mutex_);
+    closed_ = true;
+    unrun.swap(posted_);
+    wake_ = nullptr;
+  }
+
   std::thread thread_;
   std::thread::id loop_thread_;
+  std::mutex posted_mutex_;
+  std::vector<kj::Function<void(session&)>> posted_;    // under posted_mutex_
+  kj::Own<kj::CrossThreadPromiseFulfiller<void>> wake_; // under posted_mutex_
+  bool woken_ = false, closed_ = false;                 // under posted_mutex_
   kj::Own<const kj::Executor> executor_;
   kj::Own<kj::CrossThreadPromiseFulfiller<void>> stop_;
   session* session_ = nullptr; // owned by the loop thread
@@ -195,6 +243,7 @@ class caller_owner final : public session_owner {
     check_thread();
     f(*session_);
   }
+  void post(kj::Function<void(session&)> f) override { run(f); }
 
  protected:
   kj::WaitScope* caller_wait_scope() override {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <csignal>
 #include <ctime>
+#include <deque>
 #include <future>
 #include <thread>
 
@@ -354,6 +355,54 @@ TEST_CASE("client: 32 calls in flight at once, each answered exactly", "[e2e][cl
   for (auto& t : threads)
     t.join();
   CHECK(wrong == 0);
+}
+
+TEST_CASE("client: calls posted from several threads at once are all sent and answered",
+          "[e2e][client]") {
+  // A background-thread connection queues these calls for its loop thread, which drains the
+  // queue each time it is woken: a wake-up lost between two threads would leave a call unsent,
+  // and a call that kept a reference to its caller's arguments would send garbage.
+  temp_dir dir;
+  tagd_process node(dir / "data", {"--no-sync", "--vshards", "4"});
+  REQUIRE_FALSE(node.exited());
+  auto people = make_people(4000);
+  load_people(node.address(), dir / "people.csv", people);
+  client::connection tagd(node.address());
+  tagd.select("vips", "vip");
+  std::atomic<int> wrong{0}, unanswered{0};
+  const auto give_up = steady_clock::now() + std::chrono::seconds(30);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      std::deque<std::pair<size_t, std::future<bool>>> window;
+      auto settle = [&] {
+        auto& [i, answer] = window.front();
+        if (answer.wait_until(give_up) != std::future_status::ready)
+          ++unanswered;
+        else
+          wrong += answer.get() != people[i].vip;
+        window.pop_front();
+      };
+      for (size_t i = t; i < people.size(); i += 4) {
+        if (window.size() == 16)
+          settle();
+        // Both arguments are temporaries, gone before the call is sent.
+        window.emplace_back(
+            i, tagd.contains_async(std::string("vips"), std::to_string(people[i].key)));
+      }
+      while (!window.empty())
+        settle();
+    });
+  for (auto& t : threads)
+    t.join();
+  REQUIRE(unanswered == 0); // else the calls below would wait forever too
+  CHECK(wrong == 0);
+  // Estimates and groups_of take the same path.
+  CHECK(tagd.estimate_async(std::string("vip")).get().count ==
+        count_if(people, [](const person& p) { return p.vip; }));
+  auto vip = std::find_if(people.begin(), people.end(), [](const person& p) { return p.vip; });
+  CHECK(tagd.groups_of_async(std::to_string(vip->key), std::string()).get() ==
+        std::vector<std::string>{"vips"});
 }
 
 TEST_CASE("client: call_timeout and the connection's deadline end slow calls with "
