@@ -4,6 +4,8 @@
 #include "shards/database.hpp"
 #include "shards/expression.hpp"
 
+#include <iterator>
+
 namespace tagd::actors {
 
 namespace {
@@ -137,47 +139,55 @@ coordinator_actor::behavior_type coordinator(coordinator_actor::pointer self, da
             select_atom::value, select_part_request{*pending, shared_plan, r.query.deadline});
         return promise;
       },
-      [=](upload_atom, upload_request& r) -> caf::result<upload_report> {
+      [=](resolve_atom verb, resolve_request& r) -> caf::result<resolved_keys> {
         if (status late = check_deadline(r.deadline); !late)
           return to_caf_error(late);
-        const std::string& entity = entity_or_default(r.entity);
-        auto keys = db->keys_by_vshard(entity, std::move(r.keys));
+        auto keys = db->keys_by_vshard(entity_or_default(r.entity), std::move(r.keys));
         if (!keys)
           return to_caf_error(keys.error());
-        auto pending = begin_version(*db, r.group, entity);
-        if (!pending)
-          return to_caf_error(pending.error());
         auto shared_keys =
             std::make_shared<const std::map<uint32_t, keys_of_vshard>>(std::move(*keys));
-        auto promise = self->make_response_promise<upload_report>();
-        fan_out_same<upload_parts_reply>(
+        auto promise = self->make_response_promise<resolved_keys>();
+        fan_out_same<resolved_keys>(
             self, nodes, r.deadline,
-            [=](caf::expected<std::vector<upload_parts_reply>> parts) mutable {
+            deliver_folded<resolved_keys>(promise,
+                                          [](std::vector<resolved_keys> parts) {
+                                            resolved_keys merged;
+                                            for (resolved_keys& part : parts) {
+                                              merged.ordinals.merge(part.ordinals);
+                                              std::move(part.unknown.begin(), part.unknown.end(),
+                                                        std::back_inserter(merged.unknown));
+                                            }
+                                            return merged;
+                                          }),
+            verb, resolve_parts_request{entity_or_default(r.entity), shared_keys, r.deadline});
+        return promise;
+      },
+      [=](upload_atom verb, upload_request& r) -> caf::result<group_version_info> {
+        if (status late = check_deadline(r.deadline); !late)
+          return to_caf_error(late);
+        if (!r.members || r.members->size() != db->vshard_count())
+          return to_caf_error(
+              status(error_code::internal, "an upload needs one bitmap of members per vshard"));
+        auto pending = begin_version(*db, r.group, entity_or_default(r.entity));
+        if (!pending)
+          return to_caf_error(pending.error());
+        auto promise = self->make_response_promise<group_version_info>();
+        fan_out_same<uint64_t>(
+            self, nodes, r.deadline,
+            [=](caf::expected<std::vector<uint64_t>> parts) mutable {
               if (!parts) {
                 (void)db->abort_group_version(*pending);
                 promise.deliver(parts.error());
                 return;
               }
-              upload_report report;
-              uint64_t members = 0;
-              std::map<size_t, std::string> unknown;
-              for (auto& part : *parts) {
-                members += part.members;
-                unknown.merge(part.unknown);
-              }
-              report.unknown_keys = unknown.size();
-              for (auto& [position, key] : unknown)
-                if (report.unknown_sample.size() < 100)
-                  report.unknown_sample.push_back(key);
-              auto version = db->commit_group_version(*pending, members, "", {});
-              if (!version) {
+              auto version = db->commit_group_version(*pending, sum(*parts), "", {});
+              if (!version)
                 promise.deliver(to_caf_error(version.error()));
-                return;
-              }
-              report.version = *version;
-              promise.deliver(std::move(report));
+              else
+                promise.deliver(*version);
             },
-            upload_atom::value, upload_parts_request{*pending, shared_keys, r.deadline});
+            verb, upload_parts_request{*pending, r.members, r.deadline});
         return promise;
       },
       [=](export_atom, const export_request& r) -> caf::result<export_reply> {

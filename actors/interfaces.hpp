@@ -21,7 +21,10 @@ using shard_actor = caf::typed_actor<
     caf::replies_to<breakdown_atom, breakdown_part_request>::with<std::map<std::string, uint64_t>>,
     // stores this vshard's members of a pending group version; replies with their count
     caf::replies_to<select_atom, select_part_request>::with<uint64_t>,
-    caf::replies_to<upload_atom, upload_part_request>::with<upload_part>,
+    // keys all of this vshard → the ordinals of the known ones, the indexes of the others
+    caf::replies_to<resolve_atom, resolve_part_request>::with<resolved_part>,
+    // stores this vshard's part of a pending group version; replies with its count
+    caf::replies_to<upload_atom, upload_part_request>::with<uint64_t>,
     caf::replies_to<export_atom, export_part_request>::with<export_part>,
     // keys all of this vshard → membership of each
     caf::replies_to<contains_atom, contains_request>::with<std::vector<bool>>,
@@ -35,7 +38,8 @@ using node_manager_actor = caf::typed_actor<
     caf::replies_to<count_atom, count_request>::with<uint64_t>,
     caf::replies_to<breakdown_atom, breakdown_part_request>::with<std::map<std::string, uint64_t>>,
     caf::replies_to<select_atom, select_part_request>::with<uint64_t>,
-    caf::replies_to<upload_atom, upload_parts_request>::with<upload_parts_reply>,
+    caf::replies_to<resolve_atom, resolve_parts_request>::with<resolved_keys>,
+    caf::replies_to<upload_atom, upload_parts_request>::with<uint64_t>,
     caf::replies_to<export_atom, export_part_request>::with<export_parts_reply>,
     caf::replies_to<contains_atom, contains_parts_request>::with<std::vector<bool>>,
     caf::replies_to<realtime_atom, realtime_parts_request>::with<uint64_t>>;
@@ -45,7 +49,8 @@ using coordinator_actor =
     caf::typed_actor<caf::replies_to<estimate_atom, query_request>::with<estimate_reply>,
                      caf::replies_to<breakdown_atom, breakdown_request>::with<breakdown_reply>,
                      caf::replies_to<select_atom, select_request>::with<select_reply>,
-                     caf::replies_to<upload_atom, upload_request>::with<upload_report>,
+                     caf::replies_to<resolve_atom, resolve_request>::with<resolved_keys>,
+                     caf::replies_to<upload_atom, upload_request>::with<group_version_info>,
                      caf::replies_to<export_atom, export_request>::with<export_reply>,
                      caf::replies_to<contains_atom, contains_many_request>::with<std::vector<bool>>,
                      caf::replies_to<upsert_atom, upsert_request>::with<uint64_t>,

@@ -26,6 +26,7 @@ using estimate_atom = caf::atom_constant<caf::atom("estimate")>;
 using breakdown_atom = caf::atom_constant<caf::atom("breakdown")>;
 using select_atom = caf::atom_constant<caf::atom("select")>;
 using upload_atom = caf::atom_constant<caf::atom("upload")>;
+using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
 using export_atom = caf::atom_constant<caf::atom("export")>;
 using contains_atom = caf::atom_constant<caf::atom("contains")>;
 using groups_atom = caf::atom_constant<caf::atom("groups")>;
@@ -95,26 +96,60 @@ struct select_part_request {
   clock::time_point deadline;
 };
 
-// Keys of several vshards for a node manager; each shard gets its own (upload_part_request).
-struct upload_parts_request {
-  pending_group_version pending;
+// An upload in two steps (node/group_upload.hpp): each batch of keys is resolved as it arrives,
+// then the members of every vshard are stored as one new group version.
+
+// Keys of an entity type to resolve against the vshards (coordinator).
+struct resolve_request {
+  std::string entity; // "" means default_entity()
+  std::vector<std::string> keys;
+  clock::time_point deadline;
+};
+
+// What the vshards know of some keys: the ordinals of the known ones by vshard, and the unknown
+// ones with their position in the request, in no particular order (node manager, coordinator).
+struct resolved_keys {
+  std::map<uint32_t, std::vector<uint32_t>> ordinals;
+  std::vector<std::pair<size_t, std::string>> unknown;
+};
+
+// A node's share of a resolve_request, split by vshard (node manager).
+struct resolve_parts_request {
+  std::string entity;
   std::shared_ptr<const std::map<uint32_t, keys_of_vshard>> keys;
   clock::time_point deadline;
 };
 
-struct upload_part_request {
-  pending_group_version pending;
-  // This vshard's share: a view into the coordinator's split, which it keeps alive (an upload
-  // can be millions of keys; copying each share cost a copy of every key).
+// One vshard's share (shard actor): a view into the coordinator's split, which it keeps alive
+// (a batch can be a hundred thousand keys; copying each share cost a copy of every key).
+struct resolve_part_request {
+  std::string entity;
   std::shared_ptr<const keys_of_vshard> keys;
   clock::time_point deadline;
 };
 
-// A node manager's merge of its shards' upload parts: unknown keys by their position in the
-// uploaded list, so the coordinator can report them in the order given.
-struct upload_parts_reply {
-  uint64_t members = 0;
-  std::map<size_t, std::string> unknown;
+// Resolved members, one bitmap per vshard, as the next version of `group` (coordinator; the
+// group is created for `entity` if it does not exist). Made for this one request: each
+// vshard's bitmap is moved out to its shard actor.
+struct upload_request {
+  std::string group;
+  std::string entity; // "" means default_entity()
+  std::shared_ptr<std::vector<bitmap>> members;
+  clock::time_point deadline;
+};
+
+// A node's share: every vshard stores its part, empty or not (node manager).
+struct upload_parts_request {
+  pending_group_version pending;
+  std::shared_ptr<std::vector<bitmap>> members; // by vshard
+  clock::time_point deadline;
+};
+
+// One vshard's part; the reply is how many members it has (shard actor).
+struct upload_part_request {
+  pending_group_version pending;
+  std::shared_ptr<bitmap> members;
+  clock::time_point deadline;
 };
 
 struct export_part_request {
@@ -126,13 +161,6 @@ struct export_part_request {
 
 struct export_parts_reply {
   std::vector<export_part> parts;
-};
-
-struct upload_request {
-  std::string group;
-  std::string entity;
-  std::vector<std::string> keys;
-  clock::time_point deadline;
 };
 
 // A group version as files: one part per vshard, keys one per line. The reply describes every
@@ -219,17 +247,20 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::breakdown_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::select_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::select_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::upload_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::upload_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::group_version_info)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::resolve_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::resolved_keys)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::resolve_parts_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::resolve_part_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::resolved_part)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::export_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::breakdown_part_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::select_part_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::upload_parts_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::upload_part_request)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::upload_parts_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::export_part_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::export_part)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::export_parts_reply)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::upload_part)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::export_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::contains_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tagd::actors::contains_many_request)

@@ -40,40 +40,46 @@ node_manager_actor::behavior_type node_manager(node_manager_actor::pointer self,
                                verb, r);
         return promise;
       },
-      [=](upload_atom verb, const upload_parts_request& r) -> caf::result<upload_parts_reply> {
-        // Every vshard is written (an empty part for a vshard without keys), so that each
-        // vshard holds the new version.
-        auto promise = self->make_response_promise<upload_parts_reply>();
-        fan_out<upload_part>(
-            self, shards, r.deadline,
-            deliver_folded<upload_part>(
+      [=](resolve_atom verb, const resolve_parts_request& r) -> caf::result<resolved_keys> {
+        // Only the shards holding some of the keys are asked.
+        std::vector<shard_actor> holders;
+        std::vector<uint32_t> vshards;
+        for (const auto& [vshard, part] : *r.keys) {
+          holders.push_back(shards.at(vshard));
+          vshards.push_back(vshard);
+        }
+        auto promise = self->make_response_promise<resolved_keys>();
+        fan_out<resolved_part>(
+            self, holders, r.deadline,
+            deliver_folded<resolved_part>(
                 promise,
-                [keys = r.keys](std::vector<upload_part> parts) {
-                  upload_parts_reply merged;
-                  for (size_t v = 0; v < parts.size(); ++v) {
-                    merged.members += parts[v].members;
-                    if (parts[v].unknown.empty())
-                      continue;
-                    // The unknown keys come in the order given: walk both lists once to
-                    // find each one's place in the uploaded list.
-                    const keys_of_vshard& list = keys->at(static_cast<uint32_t>(v));
-                    size_t j = 0;
-                    for (const std::string& unknown : parts[v].unknown) {
-                      while (j < list.keys.size() && list.keys[j] != unknown)
-                        ++j;
-                      if (j < list.keys.size())
-                        merged.unknown.emplace(list.positions[j++], unknown);
-                    }
+                [keys = r.keys, vshards](std::vector<resolved_part> parts) {
+                  resolved_keys merged;
+                  for (size_t i = 0; i < parts.size(); ++i) {
+                    const keys_of_vshard& share = keys->at(vshards[i]);
+                    for (uint32_t unknown : parts[i].unknown)
+                      merged.unknown.emplace_back(share.positions[unknown], share.keys[unknown]);
+                    merged.ordinals.emplace(vshards[i], std::move(parts[i].ordinals));
                   }
                   return merged;
                 }),
-            [&](size_t v) {
-              static const keys_of_vshard none;
-              auto of_vshard = r.keys->find(static_cast<uint32_t>(v));
-              const keys_of_vshard* share = of_vshard == r.keys->end() ? &none : &of_vshard->second;
-              upload_part_request part{
-                  r.pending, std::shared_ptr<const keys_of_vshard>(r.keys, share), r.deadline};
-              return std::make_tuple(verb, std::move(part));
+            [&](size_t i) {
+              const keys_of_vshard& share = r.keys->at(vshards[i]);
+              return std::make_tuple(
+                  verb, resolve_part_request{r.entity,
+                                             std::shared_ptr<const keys_of_vshard>(r.keys, &share),
+                                             r.deadline});
+            });
+        return promise;
+      },
+      [=](upload_atom verb, const upload_parts_request& r) -> caf::result<uint64_t> {
+        // Every vshard is written (an empty part for a vshard without members), so that each
+        // vshard holds the new version.
+        auto promise = self->make_response_promise<uint64_t>();
+        fan_out<uint64_t>(
+            self, shards, r.deadline, deliver_folded<uint64_t>(promise, sum), [&](size_t v) {
+              auto members = std::make_shared<bitmap>(std::move(r.members->at(v)));
+              return std::make_tuple(verb, upload_part_request{r.pending, members, r.deadline});
             });
         return promise;
       },

@@ -47,10 +47,17 @@ shard_actor::behavior_type shard(shard_actor::pointer self, database* db, uint32
           return *late;
         return reply(db->select_vshard(r.pending, *r.plan, vshard));
       },
-      [=](upload_atom, const upload_part_request& r) -> caf::result<upload_part> {
+      [=](resolve_atom, const resolve_part_request& r) -> caf::result<resolved_part> {
         if (auto late = too_late(r.deadline, vshard))
           return *late;
-        return reply(db->upload_vshard(r.pending, vshard, *r.keys));
+        return reply(db->resolve_vshard(r.entity, vshard, *r.keys));
+      },
+      [=](upload_atom, const upload_part_request& r) -> caf::result<uint64_t> {
+        if (auto late = too_late(r.deadline, vshard))
+          return *late;
+        if (status stored = db->store_group_part(r.pending, vshard, *r.members); !stored)
+          return to_caf_error(stored);
+        return r.members->cardinality();
       },
       [=](export_atom, const export_part_request& r) -> caf::result<export_part> {
         if (auto late = too_late(r.deadline, vshard))

@@ -2,6 +2,7 @@
 
 #include "actors/fan_out.hpp"
 #include "node/export_session.hpp"
+#include "node/group_upload.hpp"
 #include "node/import_session.hpp"
 #include "node/upload_session.hpp"
 #include "node/wire_convert.hpp"
@@ -231,18 +232,20 @@ kj::Promise<void> rpc_service::select(SelectContext context) {
 
 kj::Promise<void> rpc_service::upload(UploadContext context) {
   auto params = context.getParams();
-  actors::upload_request r;
-  r.group = text_of(params.getGroup());
-  r.entity = text_of(params.getEntity());
-  r.deadline = deadline_after(node_.options().deadline_ms);
+  auto upload = kj::heap<group_upload>(node_, timer_, text_of(params.getGroup()),
+                                       text_of(params.getEntity()));
+  std::vector<std::string> keys;
+  keys.reserve(params.getKeys().size());
   for (auto key : params.getKeys())
-    r.keys.push_back(text_of(key));
+    keys.push_back(text_of(key));
+  group_upload& one = *upload;
   tagd_node* node = &node_;
-  return counted(
-      ask_until<upload_report>(r.deadline, node_.coordinator(), actors::upload_atom::value, r)
-          .then([context, node](upload_report report) mutable {
-            fill_upload_results(context.getResults(), report, *node->db().snapshot());
-          }));
+  return counted(one.add(std::move(keys))
+                     .then([&one](uint64_t) { return one.commit(); })
+                     .then([context, node](upload_report report) mutable {
+                       fill_upload_results(context.getResults(), report, *node->db().snapshot());
+                     })
+                     .attach(kj::mv(upload)));
 }
 
 kj::Promise<void> rpc_service::beginUpload(BeginUploadContext context) {

@@ -24,7 +24,7 @@ result<wire::Upload::Client> upload_session::begin(tagd_node& node, kj::Timer& t
 
 upload_session::upload_session(tagd_node& node, kj::Timer& timer, std::string group,
                                std::string entity)
-    : node_(node), timer_(timer), group_(std::move(group)), entity_(std::move(entity)) {}
+    : node_(node), upload_(node, timer, std::move(group), std::move(entity)) {}
 
 kj::Promise<void> upload_session::addKeys(AddKeysContext context) {
   if (finished_)
@@ -34,30 +34,30 @@ kj::Promise<void> upload_session::addKeys(AddKeysContext context) {
   if (keys.size() > limit)
     return kj::Promise<void>(to_exception(status(
         error_code::too_large, "an upload batch has at most " + std::to_string(limit) + " keys")));
-  for (auto key : keys) // no reserve(): an exact one per batch would copy every key each time
-    keys_.push_back(text_of(key));
-  context.getResults().setKeysSoFar(keys_.size());
-  return kj::READY_NOW;
+  std::vector<std::string> batch;
+  batch.reserve(keys.size());
+  for (auto key : keys)
+    batch.push_back(text_of(key));
+  // The session stays alive until the batch is resolved, even if the client drops it.
+  return upload_.add(std::move(batch))
+      .then([context](uint64_t so_far) mutable { context.getResults().setKeysSoFar(so_far); })
+      .attach(thisCap());
 }
 
 kj::Promise<void> upload_session::commit(CommitContext context) {
   if (finished_)
     return finished_already();
   finished_ = true;
-  actors::upload_request r{group_, entity_, std::move(keys_),
-                           deadline_after(node_.options().deadline_ms)};
-  auto deadline = r.deadline;
   tagd_node* node = &node_;
-  return ask_until<upload_report>(timer_, node_.bridge(), deadline, node_.coordinator(),
-                                  actors::upload_atom::value, std::move(r))
+  return upload_.commit()
       .then([context, node](upload_report report) mutable {
         fill_upload_results(context.getResults(), report, *node->db().snapshot());
-      });
+      })
+      .attach(thisCap());
 }
 
 kj::Promise<void> upload_session::abort(AbortContext) {
-  finished_ = true;
-  std::vector<std::string>().swap(keys_);
+  finished_ = true; // the resolved members go with the session
   return kj::READY_NOW;
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 // One streaming upload of an external group over RPC (the Upload interface), for key sets past
-// one message's size: batches of keys are kept in order until commit(), which hands them all to
-// the coordinator as Tagd.upload does; nothing is stored before. A session dropped without
+// one message's size: each batch is resolved as it arrives (node/group_upload.hpp) and commit()
+// stores the members as one new version; nothing is stored before. A session dropped without
 // commit() leaves no trace.
 
+#include "node/group_upload.hpp"
 #include "node/node.hpp"
 
 #include "protocol/tagd.capnp.h"
@@ -30,9 +31,7 @@ class upload_session final : public wire::Upload::Server {
 
  private:
   tagd_node& node_;
-  kj::Timer& timer_;
-  std::string group_, entity_;
-  std::vector<std::string> keys_;
+  group_upload upload_;
   bool finished_ = false;
 };
 

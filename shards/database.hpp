@@ -127,6 +127,20 @@ struct upload_report {
   std::vector<std::string> unknown_sample; // up to 100
 };
 
+// The unknown keys of an upload as they are found, in any order: how many, and the first 100 by
+// their position in the uploaded list (upload_report's sample).
+class unknown_keys_tally {
+ public:
+  static constexpr size_t kSample = 100;
+  void add(uint64_t position, const std::string& key);
+  uint64_t count() const { return count_; }
+  std::vector<std::string> sample() const;
+
+ private:
+  uint64_t count_ = 0;
+  std::map<uint64_t, std::string> first_;
+};
+
 // A group version being written one vshard at a time (begin_group_version): its number is
 // reserved, its members are stored per vshard, and nothing is visible until it is committed.
 struct pending_group_version {
@@ -153,11 +167,11 @@ struct keys_of_vshard {
   std::vector<size_t> positions;   // of each key in the list it was split from
 };
 
-// One vshard's part of an upload: how many of its keys are known (and now members), and the
-// unknown ones in the order given.
-struct upload_part {
-  uint64_t members = 0;
-  std::vector<std::string> unknown;
+// One vshard's share of an upload, resolved against its keys: the ordinals of the known keys
+// (the members), and where the unknown ones are in the share's list (keys_of_vshard::keys).
+struct resolved_part {
+  std::vector<uint32_t> ordinals;
+  std::vector<uint32_t> unknown;
 };
 
 // A breakdown bound once for every vshard: the matches, and the tag whose values are counted
@@ -289,20 +303,23 @@ class database {
                                                            uint32_t vshard);
 
   // A new group version in three steps: begin reserves the next version number of the group
-  // (type_mismatch if it holds another entity type than `entity`); select_vshard or upload_vshard
-  // stores one vshard's members (every vshard must be written once); commit records the version
-  // with the total count, what was selected and the table versions read, then refreshes the
-  // materialized composites. abort drops what was stored. select() and upload_group() are these
-  // steps over every vshard.
+  // (type_mismatch if it holds another entity type than `entity`); select_vshard or
+  // store_group_part stores one vshard's members (every vshard must be written once); commit
+  // records the version with the total count, what was selected and the table versions read, then
+  // refreshes the materialized composites. abort drops what was stored. select() and upload_group()
+  // are these steps over every vshard.
   result<pending_group_version> begin_group_version(const std::string& group,
                                                     const std::string& entity);
   // Evaluates the plan on one vshard and stores the matches; returns how many there are.
   result<uint64_t> select_vshard(const pending_group_version& pending, const query_plan& plan,
                                  uint32_t vshard);
-  // Stores as members the known keys of one vshard's share of an upload (keys_by_vshard; a key
-  // of another vshard is invalid_argument) and reports the unknown ones as given.
-  result<upload_part> upload_vshard(const pending_group_version& pending, uint32_t vshard,
-                                    const keys_of_vshard& keys);
+  // An upload is resolved share by share (keys_by_vshard; a key of another vshard is
+  // invalid_argument), then each vshard's members are stored: upload_group() does both steps,
+  // a node resolves each batch of a streamed upload as it arrives and stores at commit.
+  result<resolved_part> resolve_vshard(const std::string& entity, uint32_t vshard,
+                                       const keys_of_vshard& keys);
+  // Stores `members` as this vshard's part of a pending version (compressing it first).
+  status store_group_part(const pending_group_version& pending, uint32_t vshard, bitmap& members);
   result<group_version_info> commit_group_version(const pending_group_version& pending,
                                                   uint64_t count, const std::string& expression,
                                                   const std::map<std::string, uint32_t>& tables);
@@ -326,7 +343,7 @@ class database {
   // Builds or extends every vshard's key index of `entity` up to its current keys, ahead of the
   // first membership check (a no-op without key indexes or for string keys).
   status index_keys(const std::string& entity);
-  // Text keys split by vshard (only vshards with keys), for upload_vshard and contains_vshard;
+  // Text keys split by vshard (only vshards with keys), for resolve_vshard and contains_vshard;
   // fails (invalid_argument) on the first key that is not one of the entity type.
   result<std::map<uint32_t, keys_of_vshard>> keys_by_vshard(const std::string& entity,
                                                             std::vector<std::string> keys) const;
@@ -341,7 +358,6 @@ class database {
   status open_entity_stores(const entity_def& entity);
   status drop_unreferenced_storage();
   status drop_storage_everywhere(const std::string& entity, const std::vector<uint32_t>& ids);
-  status store_group_part(const pending_group_version& pending, uint32_t vshard, bitmap& members);
   // A key's vshard and stored form, for an entity type whose keys are `keys`.
   result<std::pair<uint32_t, std::string>> locate(key_kind keys, std::string_view key) const;
   // invalid_argument naming the first of these keys (stored form) that is not of `vshard`.

@@ -73,26 +73,38 @@ result<uint64_t> database::select_vshard(const pending_group_version& pending,
   return matches.cardinality();
 }
 
-result<upload_part> database::upload_vshard(const pending_group_version& pending, uint32_t v,
-                                            const keys_of_vshard& keys) {
-  TAGD_TRY_ASSIGN(kind, key_kind_of(pending.entity));
+result<resolved_part> database::resolve_vshard(const std::string& entity, uint32_t v,
+                                               const keys_of_vshard& keys) {
+  TAGD_TRY_ASSIGN(kind, key_kind_of(entity));
   TAGD_TRY(check_owned(kind, v, keys.stored));
-  TAGD_TRY_ASSIGN(store, vshard(pending.entity, v));
-  upload_part part;
-  bitmap members;
-  {
-    TAGD_TRY_ASSIGN(reader, store->read());
-    TAGD_TRY_ASSIGN(ordinals, reader.ordinals_of(keys.stored));
-    for (size_t i = 0; i < keys.stored.size(); ++i) {
-      if (ordinals[i] != kUnknownOrdinal)
-        members.add(ordinals[i]);
-      else
-        part.unknown.push_back(keys.keys[i]);
-    }
+  TAGD_TRY_ASSIGN(store, vshard(entity, v));
+  TAGD_TRY_ASSIGN(reader, store->read());
+  TAGD_TRY_ASSIGN(ordinals, reader.ordinals_of(keys.stored));
+  resolved_part part;
+  part.ordinals.reserve(ordinals.size());
+  for (uint32_t i = 0; i < ordinals.size(); ++i) {
+    if (ordinals[i] != kUnknownOrdinal)
+      part.ordinals.push_back(ordinals[i]);
+    else
+      part.unknown.push_back(i);
   }
-  part.members = members.cardinality();
-  TAGD_TRY(store_group_part(pending, v, members));
   return part;
+}
+
+void unknown_keys_tally::add(uint64_t position, const std::string& key) {
+  ++count_;
+  if (first_.size() == kSample && position > first_.rbegin()->first)
+    return;
+  first_.emplace(position, key);
+  if (first_.size() > kSample)
+    first_.erase(std::prev(first_.end()));
+}
+
+std::vector<std::string> unknown_keys_tally::sample() const {
+  std::vector<std::string> keys;
+  for (const auto& [position, key] : first_)
+    keys.push_back(key);
+  return keys;
 }
 
 result<group_version_info>
@@ -259,10 +271,14 @@ result<upload_report> database::upload_group(const std::string& group_name,
   for (uint32_t v = 0; v < vshards_; ++v)
     by_vshard[v]; // a vshard without keys still stores its (empty) part
   TAGD_TRY_ASSIGN(pending, begin_group_version(group_name, group->entity));
-  std::vector<upload_part> parts(vshards_);
+  std::vector<resolved_part> parts(vshards_);
+  std::vector<uint64_t> members(vshards_, 0);
   status written = workers_->parallel_for(vshards_, [&](size_t v) -> status {
     uint32_t index = static_cast<uint32_t>(v);
-    TAGD_TRY_ASSIGN(part, upload_vshard(pending, index, by_vshard.at(index)));
+    TAGD_TRY_ASSIGN(part, resolve_vshard(group->entity, index, by_vshard.at(index)));
+    bitmap known = bitmap::of(part.ordinals);
+    TAGD_TRY(store_group_part(pending, index, known));
+    members[v] = known.cardinality();
     parts[v] = std::move(part);
     return status::ok();
   });
@@ -270,18 +286,16 @@ result<upload_report> database::upload_group(const std::string& group_name,
     (void)abort_group_version(pending);
     return written;
   }
-  upload_report report;
-  uint64_t members = 0;
-  for (const upload_part& part : parts) {
-    members += part.members;
-    report.unknown_keys += part.unknown.size();
-    for (const std::string& key : part.unknown)
-      if (report.unknown_sample.size() < 100)
-        report.unknown_sample.push_back(key);
+  unknown_keys_tally unknown;
+  uint64_t count = 0;
+  for (uint32_t v = 0; v < vshards_; ++v) {
+    count += members[v];
+    const keys_of_vshard& share = by_vshard.at(v);
+    for (uint32_t i : parts[v].unknown)
+      unknown.add(share.positions[i], share.keys[i]);
   }
-  TAGD_TRY_ASSIGN(version, commit_group_version(pending, members, "", {}));
-  report.version = version;
-  return report;
+  TAGD_TRY_ASSIGN(version, commit_group_version(pending, count, "", {}));
+  return upload_report{version, unknown.count(), unknown.sample()};
 }
 
 result<export_part> database::export_vshard(const std::string& group_name, uint32_t version,
