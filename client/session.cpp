@@ -142,6 +142,9 @@ class background_owner final : public session_owner {
   }
 
   void post(kj::Function<void(session&)> f) override {
+    if (std::this_thread::get_id() == loop_thread_) // as run(): its reply could never be waited for
+      throw error("INVALID_ARGUMENT",
+                  "a blocking client call was made on the connection's own event-loop thread");
     std::lock_guard lock(posted_mutex_);
     if (closed_)
       return; // dropping f tells its caller DISCONNECTED

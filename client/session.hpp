@@ -228,14 +228,20 @@ std::future<T> session_owner::submit(Start&& start) {
 
 template <class T, bool timed, class Start>
 std::future<T> session_owner::submit_owned(Start start) {
-  if (caller_wait_scope() != nullptr)
+  if (options_.mode == threading::caller_thread)
     return submit<T, timed>(start);
   auto slot = kj::heap<reply_slot<T>>();
   std::future<T> result = slot->future();
-  // Dropped unrun (the connection closed first), the slot gives the future DISCONNECTED.
-  post([start = std::move(start), slot = kj::mv(slot)](session& s) mutable {
-    start_call<T, timed>(s, start, kj::mv(slot));
-  });
+  try {
+    // Dropped unrun (the connection closed first), the slot gives the future DISCONNECTED.
+    post([start = std::move(start), slot = kj::mv(slot)](session& s) mutable {
+      start_call<T, timed>(s, start, kj::mv(slot));
+    });
+  } catch (const error&) { // the call could not start: the future carries why
+    std::promise<T> failed;
+    failed.set_exception(std::current_exception());
+    return failed.get_future();
+  }
   return result;
 }
 
