@@ -288,30 +288,30 @@ std::future<uint64_t> connection::remove_async(const std::string& table,
   });
 }
 
-estimate_result connection::estimate(const std::string& expression, const query_options& options) {
-  return estimate_async(expression, options).get();
+estimate_result connection::estimate(const expression& matching, const query_options& options) {
+  return estimate_async(matching, options).get();
 }
-std::future<estimate_result> connection::estimate_async(const std::string& expression,
+std::future<estimate_result> connection::estimate_async(const expression& matching,
                                                         const query_options& options) {
-  return owner_->submit_owned<estimate_result>([expression, options](session& s) {
+  return owner_->submit_owned<estimate_result>([matching, options](session& s) {
     auto request = s.tagd.estimateRequest();
-    detail::to_wire(expression, options, s.options.deadline_ms, request.initQuery());
+    detail::to_wire(matching, options, s.options.deadline_ms, request.initQuery());
     return request.send().then([](auto reply) {
       return estimate_result{reply.getCount(), detail::from_wire(reply.getSnapshot())};
     });
   });
 }
 
-breakdown_result connection::breakdown(const std::string& expression, const std::string& tag,
+breakdown_result connection::breakdown(const expression& matching, const std::string& tag,
                                        const query_options& options) {
-  return breakdown_async(expression, tag, options).get();
+  return breakdown_async(matching, tag, options).get();
 }
-std::future<breakdown_result> connection::breakdown_async(const std::string& expression,
+std::future<breakdown_result> connection::breakdown_async(const expression& matching,
                                                           const std::string& tag,
                                                           const query_options& options) {
-  return owner_->submit_owned<breakdown_result>([expression, tag, options](session& s) {
+  return owner_->submit_owned<breakdown_result>([matching, tag, options](session& s) {
     auto request = s.tagd.breakdownRequest();
-    detail::to_wire(expression, options, s.options.deadline_ms, request.initQuery());
+    detail::to_wire(matching, options, s.options.deadline_ms, request.initQuery());
     request.setTag(text_of(tag));
     return request.send().then([](auto reply) {
       breakdown_result out;
@@ -323,17 +323,17 @@ std::future<breakdown_result> connection::breakdown_async(const std::string& exp
   });
 }
 
-select_result connection::select(const std::string& group, const std::string& expression,
+select_result connection::select(const std::string& group, const expression& matching,
                                  const query_options& options) {
-  return select_async(group, expression, options).get();
+  return select_async(group, matching, options).get();
 }
 std::future<select_result> connection::select_async(const std::string& group,
-                                                    const std::string& expression,
+                                                    const expression& matching,
                                                     const query_options& options) {
   return owner_->submit<select_result>([&](session& s) {
     auto request = s.tagd.selectRequest();
     request.setGroup(text_of(group));
-    detail::to_wire(expression, options, s.options.deadline_ms, request.initQuery());
+    detail::to_wire(matching, options, s.options.deadline_ms, request.initQuery());
     return request.send().then([](auto reply) {
       return select_result{detail::from_wire(reply.getVersion()),
                            detail::from_wire(reply.getSnapshot())};

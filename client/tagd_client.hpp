@@ -12,6 +12,7 @@
 //   be used from that thread only; a future's get() runs the loop until its reply is in.
 
 #include "client/error.hpp"
+#include "client/expression.hpp"
 #include "client/types.hpp"
 
 #include <chrono>
@@ -159,18 +160,17 @@ class connection {
   std::future<uint64_t> remove_async(const std::string& table,
                                      const std::vector<std::string>& keys);
 
-  // ---- queries (text expressions, docs/expressions.md) ----
-  estimate_result estimate(const std::string& expression, const query_options& options = {});
-  std::future<estimate_result> estimate_async(const std::string& expression,
+  // ---- queries: an expression as text (docs/expressions.md) or built (client/expression.hpp) ----
+  estimate_result estimate(const expression& matching, const query_options& options = {});
+  std::future<estimate_result> estimate_async(const expression& matching,
                                               const query_options& options = {});
-  breakdown_result breakdown(const std::string& expression, const std::string& tag,
+  breakdown_result breakdown(const expression& matching, const std::string& tag,
                              const query_options& options = {});
-  std::future<breakdown_result> breakdown_async(const std::string& expression,
-                                                const std::string& tag,
+  std::future<breakdown_result> breakdown_async(const expression& matching, const std::string& tag,
                                                 const query_options& options = {});
-  select_result select(const std::string& group, const std::string& expression,
+  select_result select(const std::string& group, const expression& matching,
                        const query_options& options = {});
-  std::future<select_result> select_async(const std::string& group, const std::string& expression,
+  std::future<select_result> select_async(const std::string& group, const expression& matching,
                                           const query_options& options = {});
   // One new group version of the known keys. More than options().max_keys_per_request keys go
   // in batches (Tagd.beginUpload); still one version, and none if a batch fails.

@@ -142,10 +142,135 @@ void to_wire(const import_options& options, wire::ImportOptions::Builder out) {
   out.setMaxRejected(options.max_rejected);
 }
 
-void to_wire(const std::string& expression, const query_options& options,
-             uint32_t default_deadline_ms, wire::Query::Builder out) {
+namespace {
+
+void to_wire(const literal& value, wire::Literal::Builder out) {
+  switch (value.type) {
+  case literal::kind::string:
+    out.setString(text_of(value.text));
+    break;
+  case literal::kind::number:
+    out.setNumber(text_of(value.text));
+    break;
+  case literal::kind::boolean:
+    out.setBoolean(value.flag);
+    break;
+  }
+}
+
+void to_wire(const std::vector<literal>& values, capnp::List<wire::Literal>::Builder out) {
+  for (unsigned i = 0; i < values.size(); ++i)
+    to_wire(values[i], out[i]);
+}
+
+wire::CompareOp to_wire(compare_op op) {
+  switch (op) {
+  case compare_op::eq:
+    return wire::CompareOp::EQ;
+  case compare_op::ne:
+    return wire::CompareOp::NE;
+  case compare_op::lt:
+    return wire::CompareOp::LT;
+  case compare_op::le:
+    return wire::CompareOp::LE;
+  case compare_op::gt:
+    return wire::CompareOp::GT;
+  case compare_op::ge:
+    return wire::CompareOp::GE;
+  }
+  return wire::CompareOp::EQ;
+}
+
+// The one value of a compare, or each bound of a between: a missing one goes as an empty
+// string, which the node rejects with the tag's name.
+const literal& value_at(const expression& e, size_t i) {
+  static const literal none("");
+  return i < e.values.size() ? e.values[i] : none;
+}
+
+} // namespace
+
+void to_wire(const expression& built, wire::Expr::Builder out) {
+  using kind = expression::kind;
+  auto operands = [&](capnp::List<wire::Expr>::Builder list) {
+    for (unsigned i = 0; i < built.operands.size(); ++i)
+      to_wire(built.operands[i], list[i]);
+  };
+  auto count = [](const auto& list) { return static_cast<unsigned>(list.size()); };
+  switch (built.type) {
+  case kind::text: // a text operand inside a built expression: not part of the protocol
+    fail("INVALID_EXPRESSION",
+         "a built expression's operands must be built too, not text: '" + built.text + "'");
+  case kind::and_:
+    operands(out.initAnd(count(built.operands)));
+    break;
+  case kind::or_:
+    operands(out.initOr(count(built.operands)));
+    break;
+  case kind::not_:
+    if (built.operands.size() != 1)
+      fail("INVALID_EXPRESSION", "NOT takes one operand");
+    to_wire(built.operands[0], out.initNot());
+    break;
+  case kind::compare: {
+    auto c = out.initCompare();
+    c.setTag(text_of(built.name));
+    c.setOp(to_wire(built.op));
+    to_wire(value_at(built, 0), c.initValue());
+    break;
+  }
+  case kind::in_list: {
+    auto c = out.initInList();
+    c.setTag(text_of(built.name));
+    to_wire(built.values, c.initValues(count(built.values)));
+    c.setNegated(built.negated);
+    break;
+  }
+  case kind::between: {
+    auto c = out.initBetween();
+    c.setTag(text_of(built.name));
+    to_wire(value_at(built, 0), c.initLow());
+    to_wire(value_at(built, 1), c.initHigh());
+    break;
+  }
+  case kind::is_null: {
+    auto c = out.initIsNull();
+    c.setTag(text_of(built.name));
+    c.setNegated(built.negated);
+    break;
+  }
+  case kind::has: {
+    auto c = out.initHas();
+    c.setTag(text_of(built.name));
+    to_wire(built.values, c.initValues(count(built.values)));
+    c.setAll(built.all);
+    break;
+  }
+  case kind::within: {
+    auto c = out.initWithin();
+    c.setTag(text_of(built.name));
+    c.setDays(built.days);
+    break;
+  }
+  case kind::in_group: {
+    auto c = out.initInGroup();
+    c.setGroup(text_of(built.name));
+    c.setVersion(built.version);
+    break;
+  }
+  case kind::tag:
+    out.setTag(text_of(built.name));
+    break;
+  }
+}
+
+void to_wire(const expression& matching, const query_options& options, uint32_t default_deadline_ms,
+             wire::Query::Builder out) {
   out.setEntity(text_of(options.entity));
-  out.getExpression().setText(text_of(expression));
+  if (matching.type == expression::kind::text)
+    out.getExpression().setText(text_of(matching.text));
+  else
+    to_wire(matching, out.getExpression().initStructured());
   out.setNow(options.now);
   if (options.pin)
     to_wire(*options.pin, out.initPin());

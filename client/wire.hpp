@@ -1,6 +1,7 @@
 #pragma once
 // Private: plain client values to and from their Cap'n Proto form (protocol/tagd.capnp).
 
+#include "client/expression.hpp"
 #include "client/types.hpp"
 #include "protocol/tagd.capnp.h"
 
@@ -17,9 +18,10 @@ void to_wire(const table_def& def, wire::TableDef::Builder out);
 void to_wire(const composite_def& def, wire::CompositeDef::Builder out);
 void to_wire(const snapshot& pinned, wire::Snapshot::Builder out);
 void to_wire(const import_options& options, wire::ImportOptions::Builder out);
-// A text-expression query; options.deadline_ms 0 takes `default_deadline_ms`.
-void to_wire(const std::string& expression, const query_options& options,
-             uint32_t default_deadline_ms, wire::Query::Builder out);
+void to_wire(const expression& built, wire::Expr::Builder out);
+// A query; options.deadline_ms 0 takes `default_deadline_ms`.
+void to_wire(const expression& matching, const query_options& options, uint32_t default_deadline_ms,
+             wire::Query::Builder out);
 void to_wire(const std::vector<row>& rows, capnp::List<wire::Row>::Builder out);
 
 snapshot from_wire(wire::Snapshot::Reader in);
