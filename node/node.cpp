@@ -46,8 +46,7 @@ result<std::unique_ptr<tagd_node>> tagd_node::start(const node_options& options)
   if (!options.no_key_index) {
     node->warmer_ = std::make_unique<key_index_warmer>(*node->db_);
     for (const auto& [name, entity] : node->db_->snapshot()->entities)
-      if (entity.keys == key_kind::u64)
-        node->warmer_->warm(name);
+      node->warmer_->warm(name);
   }
   return node;
 }

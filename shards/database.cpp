@@ -129,8 +129,9 @@ status database::open_entity_stores(const entity_def& entity) {
   TAGD_TRY(workers_->parallel_for(vshards_, [&](size_t v) -> status {
     char name[32];
     std::snprintf(name, sizeof name, "/vshard-%04zu", v);
-    TAGD_TRY_ASSIGN(store, vshard_store::open(directory_ + "/entities/" + entity.name + name,
-                                              entity.keys, lmdb, options_.key_index));
+    TAGD_TRY_ASSIGN(
+        store, vshard_store::open(directory_ + "/entities/" + entity.name + name, entity.keys, lmdb,
+                                  key_index_options{options_.key_index, options_.string_key_hash}));
     stores[v] = std::move(store);
     return status::ok();
   }));

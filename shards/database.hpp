@@ -31,9 +31,11 @@ struct database_options {
   // Worker threads besides the calling thread, which always takes part: 1 uses both cores of a
   // two-core machine; 0 runs every import and query on the calling thread alone.
   unsigned threads = 1;
-  // Keep every vshard's u64 keys → ordinals in memory (shards/key_index.hpp) from the first
+  // Keep every vshard's keys → ordinals in memory (shards/key_index.hpp) from the first
   // membership check or upload on: 18–36 bytes per key, for checks at memory speed.
   bool key_index = true;
+  // Test seam: the hash string keys are indexed by (key_index_options::string_hash).
+  uint64_t (*string_key_hash)(std::string_view key) = nullptr;
 };
 
 struct column_spec {
@@ -341,7 +343,7 @@ class database {
                                                       std::string_view key) const;
   result<key_kind> key_kind_of(const std::string& entity) const;
   // Builds or extends every vshard's key index of `entity` up to its current keys, ahead of the
-  // first membership check (a no-op without key indexes or for string keys).
+  // first membership check (a no-op without key indexes).
   status index_keys(const std::string& entity);
   // Text keys split by vshard (only vshards with keys), for resolve_vshard and contains_vshard;
   // fails (invalid_argument) on the first key that is not one of the entity type.

@@ -1,5 +1,7 @@
 #include "shards/vshard_store.hpp"
 
+#include <xxhash.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -37,13 +39,21 @@ uint64_t decode_u64_key(std::string_view stored) {
   return key;
 }
 
+namespace {
+uint64_t string_index_hash(std::string_view key) {
+  // Another seed than the partition hash, whose low bits all keys of a vshard share.
+  return XXH3_64bits_withSeed(key.data(), key.size(), 0x7461676400000001ull);
+}
+} // namespace
+
 result<std::unique_ptr<vshard_store>> vshard_store::open(const std::string& directory,
                                                          key_kind keys, const lmdb_options& options,
-                                                         bool index_keys) {
+                                                         const key_index_options& index) {
   std::unique_ptr<vshard_store> store(new vshard_store());
   store->directory_ = directory;
   store->keys_ = keys;
-  store->index_keys_ = index_keys && keys == key_kind::u64;
+  store->index_keys_ = index.enabled;
+  store->string_hash_ = index.string_hash ? index.string_hash : string_index_hash;
   TAGD_TRY_ASSIGN(env, lmdb_env::open(directory, options, true));
   store->env_ = std::move(env);
   TAGD_TRY_ASSIGN(txn, lmdb_txn::begin(store->env_, false));
@@ -273,19 +283,45 @@ vshard_snapshot::ordinals_of(const std::vector<std::string>& stored_keys) {
     return ordinals;
   }
   TAGD_TRY_ASSIGN(count, key_count());
-  std::shared_lock lock(store_->key_index_mutex_);
-  const key_index& index = store_->key_index_;
-  constexpr size_t kAhead = 8; // probes in flight: each is about one cache miss
-  for (size_t i = 0; i < std::min(kAhead, stored_keys.size()); ++i)
-    index.prefetch(decode_u64_key(stored_keys[i]));
-  for (size_t i = 0; i < stored_keys.size(); ++i) {
-    if (i + kAhead < stored_keys.size())
-      index.prefetch(decode_u64_key(stored_keys[i + kAhead]));
-    // The index may already hold keys of a later snapshot: not this one's.
-    if (auto ordinal = index.find(decode_u64_key(stored_keys[i])); ordinal && *ordinal < count)
-      ordinals[i] = *ordinal;
+  bool strings = store_->keys_ == key_kind::string;
+  std::vector<uint64_t> index_keys(stored_keys.size());
+  for (size_t i = 0; i < stored_keys.size(); ++i)
+    index_keys[i] = store_->index_key_of(stored_keys[i]);
+  std::vector<size_t> shared; // string keys whose hash another key has: LMDB's key lookup
+  {
+    std::shared_lock lock(store_->key_index_mutex_);
+    const key_index& index = store_->key_index_;
+    constexpr size_t kAhead = 8; // probes in flight: each is about one cache miss
+    for (size_t i = 0; i < std::min(kAhead, index_keys.size()); ++i)
+      index.prefetch(index_keys[i]);
+    for (size_t i = 0; i < index_keys.size(); ++i) {
+      if (i + kAhead < index_keys.size())
+        index.prefetch(index_keys[i + kAhead]);
+      if (strings && store_->shared_hashes_.count(index_keys[i]) != 0) {
+        shared.push_back(i);
+        continue;
+      }
+      // The index may already hold keys of a later snapshot: not this one's. A string key's
+      // hash found: the key indexed under that ordinal must be this one.
+      auto ordinal = index.find(index_keys[i]);
+      if (ordinal && *ordinal < count &&
+          (!strings || store_->indexed_string_key(*ordinal) == stored_keys[i]))
+        ordinals[i] = *ordinal;
+    }
+  }
+  if (shared.empty())
+    return ordinals;
+  std::lock_guard lock(mutex_);
+  for (size_t i : shared) {
+    TAGD_TRY_ASSIGN(stored, lmdb_get(txn_, store_->keys_dbi_, stored_keys[i]));
+    if (stored)
+      std::memcpy(&ordinals[i], stored->data(), sizeof(uint32_t));
   }
   return ordinals;
+}
+
+uint64_t vshard_store::index_key_of(std::string_view stored) const {
+  return keys_ == key_kind::u64 ? decode_u64_key(stored) : string_hash_(stored);
 }
 
 status vshard_snapshot::index_keys() {
@@ -325,9 +361,16 @@ result<bool> vshard_store::extend_key_index(vshard_snapshot& snapshot, uint32_t 
       if (ordinal != indexed_) // ordinals are dense; a gap would hide keys
         return status(error_code::corruption,
                       directory_ + ": ordinal " + std::to_string(indexed_) + " is missing");
-      key_index_.insert(
-          decode_u64_key(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size)),
-          ordinal);
+      uint64_t key = index_key_of(std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+      if (keys_ == key_kind::string) {
+        string_key_bytes_.append(static_cast<const char*>(v.mv_data), v.mv_size);
+        string_key_ends_.push_back(string_key_bytes_.size());
+      }
+      // u64 keys are distinct; two string keys may share a hash, which then goes to LMDB.
+      if (keys_ == key_kind::string && key_index_.find(key))
+        shared_hashes_.insert(key);
+      else
+        key_index_.insert(key, ordinal);
       ++indexed_;
     }
     if (rc != MDB_NOTFOUND)
@@ -342,7 +385,13 @@ result<bool> vshard_store::extend_key_index(vshard_snapshot& snapshot, uint32_t 
 
 size_t vshard_store::key_index_bytes() {
   std::shared_lock lock(key_index_mutex_);
-  return key_index_.memory_bytes();
+  return key_index_.memory_bytes() + string_key_bytes_.size() +
+         string_key_ends_.size() * sizeof(uint64_t);
+}
+
+std::string_view vshard_store::indexed_string_key(uint32_t ordinal) const {
+  uint64_t begin = ordinal == 0 ? 0 : string_key_ends_[ordinal - 1];
+  return std::string_view(string_key_bytes_).substr(begin, string_key_ends_[ordinal] - begin);
 }
 
 result<std::string> vshard_snapshot::key_of(uint32_t ordinal) {

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <unordered_set>
 #include <vector>
 
 namespace tagd {
@@ -160,12 +161,24 @@ class vshard_writer {
   std::map<std::pair<uint32_t, uint32_t>, std::map<uint32_t, std::optional<std::string>>> pending_;
 };
 
+// Whether a vshard keeps its keys → ordinals in memory (shards/key_index.hpp), built by
+// index_keys() and extended by ordinals_of with the few keys later snapshots add: 18–36 bytes of
+// memory per key. String keys are indexed by a 64-bit hash of their bytes, and the index keeps
+// the keys themselves too (their bytes and 8 more per key): a hash found is checked against the
+// key with that ordinal, and a hash two keys share sends their checks to LMDB's key lookup, so an
+// answer never rests on the hash alone.
+struct key_index_options {
+  bool enabled = true;
+  // The hash of string keys (XXH3-64, seeded apart from the partition hash, when null). A test
+  // seam: a weak one forces the collisions the index must survive.
+  uint64_t (*string_hash)(std::string_view key) = nullptr;
+};
+
 class vshard_store {
  public:
-  // `index_keys`: keep a key_index of u64 keys (built by index_keys(), and extended by
-  // ordinals_of with the few keys later snapshots add); 18–36 bytes of memory per key.
   static result<std::unique_ptr<vshard_store>> open(const std::string& directory, key_kind keys,
-                                                    const lmdb_options& options, bool index_keys);
+                                                    const lmdb_options& options,
+                                                    const key_index_options& index);
   result<vshard_reader> read();
   result<vshard_writer> write();
   // Storage ids that have data here, for dropping those the catalog no longer names.
@@ -198,9 +211,20 @@ class vshard_store {
   lmdb_env env_;
   std::mutex parked_mutex_;
   std::vector<lmdb_txn> parked_; // reset read transactions, renewed by the next read()
+  // What key_index_ holds for a key in stored form: a u64 key itself, a string key's hash.
+  uint64_t index_key_of(std::string_view stored) const;
   bool index_keys_ = false;
+  uint64_t (*string_hash_)(std::string_view) = nullptr;
   std::shared_mutex key_index_mutex_;
-  key_index key_index_; // u64 keys of ordinals 0 to indexed_ - 1
+  key_index key_index_; // the keys of ordinals 0 to indexed_ - 1
+  // String-key hashes that more than one key has: the index holds the first such key only.
+  std::unordered_set<uint64_t> shared_hashes_;
+  // The indexed string keys end to end, and where each ordinal's ends: a hash found is checked
+  // against its key here, in memory.
+  std::string string_key_bytes_;
+  std::vector<uint64_t> string_key_ends_;
+  // An indexed string key (ordinal < indexed_); needs key_index_mutex_ held.
+  std::string_view indexed_string_key(uint32_t ordinal) const;
   uint32_t indexed_ = 0;
   MDB_dbi keys_dbi_ = 0, ordinals_dbi_ = 0, bitmaps_dbi_ = 0, bsi_dbi_ = 0, rows_dbi_ = 0,
           groups_dbi_ = 0;

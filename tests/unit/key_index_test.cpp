@@ -67,13 +67,21 @@ void add_keys(vshard_store& store, const std::vector<std::string>& keys) {
   REQUIRE_STATUS_OK(writer->commit());
 }
 
-std::unique_ptr<vshard_store> open_store(const std::string& directory, bool index_keys) {
+std::unique_ptr<vshard_store> open_store(const std::string& directory, bool index_keys,
+                                         key_kind keys = key_kind::u64,
+                                         uint64_t (*string_hash)(std::string_view) = nullptr) {
   lmdb_options options;
   options.map_size = size_t{64} << 20;
   options.no_sync = true;
-  auto store = vshard_store::open(directory, key_kind::u64, options, index_keys);
+  auto store =
+      vshard_store::open(directory, keys, options, key_index_options{index_keys, string_hash});
   REQUIRE_OK(store);
   return std::move(*store);
+}
+
+// A hash that two keys of one length always share: the index must still answer exactly.
+uint64_t length_only(std::string_view key) {
+  return key.size();
 }
 } // namespace
 
@@ -180,4 +188,71 @@ TEST_CASE("database::index_keys builds every vshard's key index ahead of a check
   REQUIRE_OK(answers);
   CHECK(*answers == std::vector<bool>{false, true, false, true}); // ages 1, 18, none, 4000 % 90
   CHECK(db->index_keys("nobody").code() == error_code::not_found);
+}
+
+TEST_CASE("string keys: the index answers exactly though keys share its hash", "[key_index]") {
+  temp_dir dir;
+  auto indexed = open_store(dir / "indexed", true, key_kind::string, length_only);
+  auto plain = open_store(dir / "plain", false, key_kind::string);
+  // One key of length 3 (its hash is its own), many of length 5 (one hash for all of them).
+  std::vector<std::string> first = {"abc", "k0001", "k0002", "k0003"};
+  for (auto* store : {indexed.get(), plain.get()})
+    add_keys(*store, first);
+  auto before = indexed->read();
+  REQUIRE_OK(before);
+  REQUIRE_STATUS_OK(before->index_keys());
+  // Known keys; "xyz" has the hash of "abc" alone, "k9999" the hash all the k-keys share, and
+  // "q" a hash no key has.
+  const std::vector<std::string> probes = {"abc", "k0002", "xyz", "k9999", "q", "abd", "k0004"};
+  auto early = before->ordinals_of(probes);
+  REQUIRE_OK(early);
+  CHECK((*early == std::vector<uint32_t>{0, 2, kUnknownOrdinal, kUnknownOrdinal, kUnknownOrdinal,
+                                         kUnknownOrdinal, kUnknownOrdinal}));
+
+  // Later keys: "abd" now shares the hash of "abc".
+  for (auto* store : {indexed.get(), plain.get()})
+    add_keys(*store, {"abd", "k0004"});
+  auto after = indexed->read();
+  auto after_plain = plain->read();
+  REQUIRE_OK(after);
+  REQUIRE_OK(after_plain);
+  REQUIRE_STATUS_OK(after->index_keys());
+  auto now = after->ordinals_of(probes);
+  auto from_lmdb = after_plain->ordinals_of(probes);
+  REQUIRE_OK(now);
+  REQUIRE_OK(from_lmdb);
+  CHECK(*now == *from_lmdb);
+  CHECK((*now ==
+         std::vector<uint32_t>{0, 2, kUnknownOrdinal, kUnknownOrdinal, kUnknownOrdinal, 4, 5}));
+  // The earlier snapshot still sees only its own keys.
+  auto again = before->ordinals_of(probes);
+  REQUIRE_OK(again);
+  CHECK(*again == *early);
+}
+
+TEST_CASE("string keys: the index agrees with LMDB on many keys", "[key_index]") {
+  temp_dir dir;
+  auto indexed = open_store(dir / "indexed", true, key_kind::string);
+  auto plain = open_store(dir / "plain", false, key_kind::string);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 20000; i += 2)
+    keys.push_back("device-" + std::to_string(i));
+  for (auto* store : {indexed.get(), plain.get()})
+    add_keys(*store, keys);
+  std::vector<std::string> probes;
+  for (int i = 0; i < 20000; ++i)
+    probes.push_back("device-" + std::to_string(i)); // every other one unknown
+  auto with_index = indexed->read();
+  auto without = plain->read();
+  REQUIRE_OK(with_index);
+  REQUIRE_OK(without);
+  REQUIRE_STATUS_OK(with_index->index_keys());
+  CHECK(indexed->key_index_bytes() > 0);
+  auto a = with_index->ordinals_of(probes);
+  auto b = without->ordinals_of(probes);
+  REQUIRE_OK(a);
+  REQUIRE_OK(b);
+  CHECK(*a == *b);
+  for (size_t i = 0; i < probes.size(); ++i)
+    CHECK((*a)[i] == (i % 2 == 0 ? i / 2 : kUnknownOrdinal));
 }
