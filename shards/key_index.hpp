@@ -1,11 +1,12 @@
 #pragma once
-// One vshard's u64 keys → ordinals, in memory: an open-addressing hash table with linear
-// probing. A membership check needs a key's ordinal, and walking LMDB's B-tree for it cost
-// ≈1 µs per key at 10 M keys, most of a batched check (docs/performance.md); a probe here is
-// about one cache miss: a key and its ordinal share a 12-byte slot, so they share a cache line
-// (seven slots in eight), and a table of 2 MiB or more asks for transparent huge pages, since at
-// 10 M keys nearly every probe would otherwise also miss the TLB. Keys are only added (the
-// dictionary is append-only), never removed. Not thread-safe: vshard_store guards it.
+// One vshard's keys → ordinals, in memory (u64 keys, or string keys by hash: vshard_store): an
+// open-addressing hash table with linear probing. A membership check needs a key's ordinal, and
+// walking LMDB's B-tree for it cost ≈1 µs per key at 10 M keys, most of a batched check
+// (docs/performance.md); a probe here is about one cache miss: a key and its ordinal share a
+// 12-byte slot, so they share a cache line (seven slots in eight), and a table of 2 MiB or more
+// asks for transparent huge pages, since at 10 M keys nearly every probe would otherwise also
+// miss the TLB. Keys are only added (the dictionary is append-only), never removed. Not
+// thread-safe: vshard_store guards it.
 
 #include <cstddef>
 #include <cstdint>
