@@ -9,6 +9,8 @@ group_upload::group_upload(tagd_node& node, kj::Timer& timer, std::string group,
       members_(node.db().vshard_count()) {}
 
 kj::Promise<uint64_t> group_upload::add(std::vector<std::string> keys) {
+  KJ_IF_MAYBE (e, failed_) // the upload is lost: no work for the batches after a failed one
+    return kj::cp(*e);
   uint64_t first = received_;
   received_ += keys.size();
   ++resolving_;

@@ -23,7 +23,8 @@ class group_upload {
   group_upload(tagd_node& node, kj::Timer& timer, std::string group, std::string entity);
 
   // Resolves a batch: the number of keys received so far, or the batch's error, which then
-  // also fails commit(): an upload that lost a batch is never stored.
+  // also fails the later batches (at once) and commit(): an upload that lost a batch is never
+  // stored.
   kj::Promise<uint64_t> add(std::vector<std::string> keys);
   // Once every batch added is resolved: the new version and the unknown keys.
   kj::Promise<upload_report> commit();
