@@ -110,7 +110,8 @@ kj::Promise<std::vector<bool>> contains_many_on_loop(session& s, kj::Own<members
 // (calls on a capability arrive in the order sent, so the node keeps the keys' order), then one
 // commit.
 struct upload_job {
-  std::vector<std::string> keys;
+  const std::vector<std::string>* keys = nullptr;
+  std::vector<std::string> owned_keys; // the keys of an asynchronous call
   kj::Maybe<wire::Upload::Client> upload;
   batched_calls calls;
 };
@@ -126,10 +127,10 @@ kj::Promise<upload_result> upload_on_loop(session& s, const std::string& group,
   return s.with_timeout<begun_type>(begin.send())
       .then([&s, &ref](begun_type&& begun) {
         wire::Upload::Client& upload = ref.upload.emplace(begun.getUpload());
-        ref.calls.total = ref.keys.size();
+        ref.calls.total = ref.keys->size();
         ref.calls.send = [&s, &ref, &upload](size_t first, size_t count) {
-          auto request = upload.addKeysRequest(one_segment_for(ref.keys.data() + first, count, 0));
-          set_keys(request.initKeys(static_cast<unsigned>(count)), ref.keys.data() + first);
+          auto request = upload.addKeysRequest(one_segment_for(ref.keys->data() + first, count, 0));
+          set_keys(request.initKeys(static_cast<unsigned>(count)), ref.keys->data() + first);
           using added_type = capnp::Response<wire::Upload::AddKeysResults>;
           return s.with_timeout<added_type>(s.send_bounded(request, "an upload batch"))
               .ignoreResult();
@@ -343,6 +344,15 @@ std::future<select_result> connection::select_async(const std::string& group,
 
 upload_result connection::upload(const std::string& group, const std::string& entity,
                                  const std::vector<std::string>& keys) {
+  if (keys.size() > owner_->options().max_keys_per_request)
+    // Waiting here keeps `keys` alive for the whole stream: no copy.
+    return owner_
+        ->submit<upload_result, false>([&](session& s) {
+          auto job = kj::heap<upload_job>();
+          job->keys = &keys;
+          return upload_on_loop(s, group, entity, kj::mv(job));
+        })
+        .get();
   return upload_async(group, entity, keys).get();
 }
 std::future<upload_result> connection::upload_async(const std::string& group,
@@ -351,7 +361,8 @@ std::future<upload_result> connection::upload_async(const std::string& group,
   if (keys.size() > owner_->options().max_keys_per_request)
     return owner_->submit<upload_result, false>([&](session& s) {
       auto job = kj::heap<upload_job>();
-      job->keys = keys; // an asynchronous call: the caller's vector may go before the batches
+      job->owned_keys = keys; // an asynchronous call: the caller's vector may go before the batches
+      job->keys = &job->owned_keys;
       return upload_on_loop(s, group, entity, kj::mv(job));
     });
   return owner_->submit<upload_result>([&](session& s) {

@@ -63,6 +63,16 @@ TEST_CASE("client: an upload past one request streams in batches and makes one g
   }
   CHECK(tagd.catalog().groups.size() == 1);
   CHECK(tagd.upload("adults", "", {probes[0]}).version.version == 2); // no version in between
+
+  // The asynchronous call streams a copy: the caller's vector is gone before its batches are.
+  auto pending = [&] {
+    std::vector<std::string> copy = keys;
+    return tagd.upload_async("adults_again", "", copy);
+  }();
+  auto again = pending.get();
+  CHECK(again.version.count == adults);
+  CHECK(again.unknown_keys == unknown.size());
+  CHECK(again.unknown_sample == uploaded.unknown_sample);
 }
 
 TEST_CASE("client: a streamed upload that fails leaves no group version", "[e2e][client][upload]") {
